@@ -1,0 +1,113 @@
+import { Command, InvalidArgumentError } from "commander";
+import { startStore, storeDefaults, type StoreConfig } from "../store/index.js";
+import { parseRetention } from "../store/server/compactor.js";
+import { log } from "../util/log.js";
+
+const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid value ${JSON.stringify(v)}: not an integer`);
+  return n;
+};
+/** Go-style durations ("10m", "1h", "500ms") in milliseconds. */
+const duration = (v: string): number => {
+  try {
+    return parseRetention("periodic", v.replace(/^(\d+)$/, "$1s"));
+  } catch {
+    throw new InvalidArgumentError(`invalid duration ${JSON.stringify(v)}`);
+  }
+};
+
+const program = new Command("kplane").description("A Kubernetes control plane: an etcd-compatible store, an API server and the loop around them.");
+
+const d = storeDefaults;
+program
+  .command("store")
+  .description("Run one member of kplane's etcd-compatible store (flags named and defaulted as etcd's).")
+  .option("--name <name>", "human-readable name for this member", d.name)
+  .option("--data-dir <dir>", "path to the data directory (default: ${name}.etcd)")
+  .option("--listen-client-urls <urls>", "URLs to listen on for client traffic", list, d.listenClientUrls)
+  .option("--advertise-client-urls <urls>", "client URLs of this member to advertise", list, d.advertiseClientUrls)
+  .option("--listen-peer-urls <urls>", "URLs to listen on for peer traffic", list, d.listenPeerUrls)
+  .option("--initial-advertise-peer-urls <urls>", "peer URLs of this member to advertise", list, d.initialAdvertisePeerUrls)
+  .option("--initial-cluster <cluster>", "initial cluster configuration for bootstrapping", d.initialCluster)
+  .option("--initial-cluster-token <token>", "initial cluster token", d.initialClusterToken)
+  .option("--initial-cluster-state <state>", "new or existing", d.initialClusterState)
+  .option("--snapshot-count <n>", "applied entries between snapshots of the raft log", int, d.snapshotCount)
+  .option("--heartbeat-interval <ms>", "heartbeat interval in ms", int, d.heartbeatMs)
+  .option("--election-timeout <ms>", "election timeout in ms", int, d.electionMs)
+  .option("--quota-backend-bytes <n>", "raise an alarm when the backend exceeds this size (0 = 2 GiB)", int, d.quotaBackendBytes)
+  .option("--max-request-bytes <n>", "largest client request accepted", int, d.maxRequestBytes)
+  .option("--max-txn-ops <n>", "most operations in one txn", int, d.maxTxnOps)
+  .option("--auto-compaction-mode <mode>", "periodic or revision", d.autoCompactionMode)
+  .option("--auto-compaction-retention <r>", "history to keep: a duration or hours (periodic), revisions (revision); 0 = off", d.autoCompactionRetention)
+  .option("--experimental-watch-progress-notify-interval <d>", "interval of progress notifications to watchers that asked", duration, d.progressNotifyIntervalMs)
+  .option("--logger <logger>", "accepted for etcd compatibility (zap)")
+  .option("--log-level <level>", "accepted for etcd compatibility", "info")
+  .option("--log-outputs <outputs>", "accepted for etcd compatibility")
+  .option("--enable-pprof", "accepted for etcd compatibility")
+  .option("--strict-reconfig-check", "accepted for etcd compatibility")
+  .action(async (o: Record<string, unknown>) => {
+    const mode = o.autoCompactionMode;
+    if (mode !== "periodic" && mode !== "revision") {
+      log.error("invalid --auto-compaction-mode", { mode });
+      process.exit(1);
+    }
+    const cfg: StoreConfig = {
+      name: o.name as string,
+      dataDir: (o.dataDir as string | undefined) ?? `${o.name as string}.etcd`,
+      listenClientUrls: o.listenClientUrls as string[],
+      advertiseClientUrls: o.advertiseClientUrls as string[],
+      listenPeerUrls: o.listenPeerUrls as string[],
+      initialAdvertisePeerUrls: o.initialAdvertisePeerUrls as string[],
+      initialCluster: o.initialCluster as string,
+      initialClusterToken: o.initialClusterToken as string,
+      initialClusterState: o.initialClusterState === "existing" ? "existing" : "new",
+      snapshotCount: o.snapshotCount as number,
+      quotaBackendBytes: o.quotaBackendBytes as number,
+      maxTxnOps: o.maxTxnOps as number,
+      maxRequestBytes: o.maxRequestBytes as number,
+      heartbeatMs: o.heartbeatInterval as number,
+      electionMs: o.electionTimeout as number,
+      autoCompactionMode: mode,
+      autoCompactionRetention: o.autoCompactionRetention as string,
+      progressNotifyIntervalMs: o.experimentalWatchProgressNotifyInterval as number,
+    };
+    // etcd's default --initial-cluster names "default"; follow a custom --name and peer URL.
+    if (o.initialCluster === d.initialCluster && (cfg.name !== d.name || cfg.initialAdvertisePeerUrls.join() !== d.initialAdvertisePeerUrls.join())) {
+      cfg.initialCluster = cfg.initialAdvertisePeerUrls.map((u) => `${cfg.name}=${u}`).join(",");
+    }
+    const store = await startStore(cfg).catch((e: unknown) => {
+      log.error("failed to start the store", { error: e instanceof Error ? e.message : String(e) });
+      process.exit(1);
+    });
+    store.member.onFatal((e) => {
+      log.error("store stopped on a fatal error", { error: e instanceof Error ? e.stack ?? e.message : String(e) });
+      process.exit(70);
+    });
+    log.info("ready to serve client requests", {
+      name: cfg.name,
+      "member-id": store.member.id.toString(16),
+      "cluster-id": store.member.clusterId.toString(16),
+      "client-urls": cfg.advertiseClientUrls,
+      "data-dir": cfg.dataDir,
+    });
+    if (process.stdout.isTTY) {
+      process.stdout.write(`kplane store is serving etcd's v3 API on ${cfg.listenClientUrls.join(", ")}\n` +
+        `  try: etcdctl --endpoints=${cfg.advertiseClientUrls[0]} put hello world\n`);
+    }
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      log.info("received a signal; stopping", {});
+      store.stop().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  log.error(e instanceof Error ? e.message : String(e), {});
+  process.exit(1);
+});

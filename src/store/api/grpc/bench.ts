@@ -1,0 +1,52 @@
+// Server CPU per unary call under h2load (Debian nghttp2-client). Not a test.
+//   node --import tsx src/store/api/grpc/bench.ts [seconds] [c x m ...]
+// e.g. "1x64 4x64 1x256". The server runs in this process; h2load is a separate process, so
+// this process's CPU time (process.cpuUsage) divided by completed calls is the server's cost.
+
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GrpcServer, listenClientPort } from './index.js';
+
+const seconds = Number(process.argv[2] ?? 5);
+const shapes = (process.argv.length > 3 ? process.argv.slice(3) : ['1x1', '1x16', '1x64', '1x256', '4x64']).map((s) => s.split('x').map(Number) as [number, number]);
+
+// a 34 B key + 64 B value request, and a RangeResponse-sized answer
+const reqMsg = Buffer.alloc(110, 0x61);
+const body = Buffer.alloc(5 + reqMsg.length);
+body.writeUInt32BE(reqMsg.length, 1);
+reqMsg.copy(body, 5);
+const bodyFile = join(tmpdir(), `grpc-bench-${process.pid}.bin`);
+writeFileSync(bodyFile, body);
+const response = Buffer.alloc(140, 0x62);
+
+const server = new GrpcServer({ maxReceiveMessageLength: 2 * 1024 * 1024 });
+server.unary('/etcdserverpb.KV/Put', (req) => (req.length > 0 ? response : response));
+const port = await listenClientPort({ grpc: server, port: 0 });
+const url = `http://127.0.0.1:${port.address.port}/etcdserverpb.KV/Put`;
+
+function h2load(c: number, m: number, secs: number): Promise<string> {
+  const args = ['-c', String(c), '-m', String(m), '-D', String(secs), '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', url];
+  return new Promise((resolve, reject) => execFile('h2load', args, { timeout: (secs + 20) * 1000 }, (e, out) => (e ? reject(e) : resolve(out))));
+}
+
+console.log(`node ${process.version}, ${seconds} s per run`);
+console.log('conns x streams | req/s    | server CPU µs/call | CPU use | mean latency');
+for (const [c, m] of shapes) {
+  await h2load(c, m, 1); // warm-up
+  const t0 = process.hrtime.bigint();
+  const u0 = process.cpuUsage();
+  const out = await h2load(c, m, seconds);
+  const u = process.cpuUsage(u0);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const done = Number(/(\d+) succeeded/.exec(out)?.[1] ?? 0);
+  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
+  const mean = /time for request:\s+\S+\s+\S+\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const cpu = u.user + u.system;
+  console.log(
+    `${`${c} x ${m}`.padEnd(15)} | ${rps.toFixed(0).padStart(8)} | ${(cpu / Math.max(done, 1)).toFixed(1).padStart(18)} | ${((cpu / 1e6 / wall) * 100).toFixed(0).padStart(6)}% | ${mean}`,
+  );
+  if (/errored|failed/.test(out) && !/0 failed, 0 errored/.test(out)) console.log(out);
+}
+await port.close();

@@ -1,0 +1,44 @@
+// The seam between the transport and the gRPC services: bytes in, bytes out.
+
+import type { CallStatus } from './status.js';
+
+export interface CallContext {
+  /** Request headers other than pseudo-headers, lower-case names ("token", "authorization"). */
+  readonly metadata: ReadonlyMap<string, string>;
+  /** "address:port" of the client. */
+  readonly peer: string;
+  /** The full method path, e.g. "/etcdserverpb.KV/Range". */
+  readonly path: string;
+  /** True once the client went away (RST_STREAM, connection loss, server shutdown). */
+  readonly cancelled: boolean;
+  /** Called once if the client goes away before the call ended (for long unary calls too). */
+  onCancel(cb: () => void): void;
+}
+
+/** Unary: one request message in, one response out. Throw (or reject with) GrpcError for a status. */
+export type UnaryHandler = (request: Uint8Array, ctx: CallContext) => Uint8Array | Promise<Uint8Array>;
+
+/** Server-streaming and bidi calls. Register callbacks synchronously inside the handler. */
+export interface ServerCall extends CallContext {
+  /** Each client message, in order. */
+  onMessage(cb: (msg: Uint8Array) => void): void;
+  /** The client finished sending. */
+  onHalfClose(cb: () => void): void;
+  /**
+   * Queues one message; it leaves as the peer's flow-control windows allow. Returns false once
+   * `bufferedBytes` reached the high-water mark (then wait for onDrain, or drop the client).
+   */
+  send(msg: Uint8Array): boolean;
+  /** Bytes queued on this call and not yet handed to the socket. */
+  readonly bufferedBytes: number;
+  /** Called when bufferedBytes drops back to 0 after send() returned false. */
+  onDrain(cb: () => void): void;
+  /** Ends the call with trailers (OK by default). Later sends are ignored. */
+  end(status?: CallStatus): void;
+}
+
+export type StreamHandler = (call: ServerCall) => void;
+
+export type Route =
+  | { readonly kind: 'unary'; readonly handler: UnaryHandler }
+  | { readonly kind: 'stream'; readonly handler: StreamHandler };

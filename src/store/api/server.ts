@@ -1,0 +1,70 @@
+import { GrpcServer, listenClientPort, type ClientPort } from "./grpc/index.js";
+import type { Member } from "../server/member.js";
+import { grpcUnary, unaryMethods } from "./services.js";
+import { watchStream } from "./watch.js";
+import { leaseKeepAlive, snapshotStream } from "./streams.js";
+import { gatewayStreams, httpHandler } from "./http.js";
+import type { StoreMetrics } from "../server/metrics.js";
+import { Status } from "./grpc/index.js";
+
+export interface ApiOptions {
+  listenClientUrls: string[];
+  advertiseClientUrls: string[];
+  peerUrls: string[];
+  maxTxnOps: number;
+  maxRequestBytes: number;
+  progressNotifyIntervalMs: number;
+  scratchDir: string;
+  metrics?: StoreMetrics;
+}
+
+/** etcd lets a gRPC message exceed --max-request-bytes by this much (envelope headroom). */
+const grpcOverheadBytes = 512 * 1024;
+
+/** Serves the member's v3 API (gRPC and HTTP on each client URL). */
+export async function serveClientApi(m: Member, opts: ApiOptions): Promise<ClientPort[]> {
+  const grpc = new GrpcServer({ maxReceiveMessageLength: opts.maxRequestBytes + grpcOverheadBytes });
+  const unary = unaryMethods(m, { maxTxnOps: opts.maxTxnOps, clientUrls: opts.advertiseClientUrls, peerUrls: opts.peerUrls });
+  for (const u of unary) {
+    const h = grpcUnary(u);
+    const [, service = "", method = ""] = u.path.split("/");
+    if (opts.metrics) {
+      const labels = { grpc_type: "unary", grpc_service: service, grpc_method: method };
+      const started = opts.metrics.grpcStarted;
+      const handled = opts.metrics.grpcHandled;
+      grpc.unary(u.path, async (req, ctx) => {
+        started.inc(labels);
+        try {
+          const out = await h(req, ctx);
+          handled.inc({ ...labels, grpc_code: "OK" });
+          return out;
+        } catch (e) {
+          const code = (e as { code?: number }).code ?? Status.UNKNOWN;
+          handled.inc({ ...labels, grpc_code: codeName(code) });
+          throw e;
+        }
+      });
+    } else {
+      grpc.unary(u.path, h);
+    }
+  }
+  const watch = watchStream(m, { maxRequestBytes: opts.maxRequestBytes, progressNotifyIntervalMs: opts.progressNotifyIntervalMs });
+  const keepAlive = leaseKeepAlive(m);
+  const snapshot = snapshotStream(m, opts.scratchDir);
+  grpc.stream("/etcdserverpb.Watch/Watch", watch);
+  grpc.stream("/etcdserverpb.Lease/LeaseKeepAlive", keepAlive);
+  grpc.stream("/etcdserverpb.Maintenance/Snapshot", snapshot);
+  const http = httpHandler(m, unary, gatewayStreams({ watch, keepAlive, snapshot }), opts.metrics);
+  const ports: ClientPort[] = [];
+  for (const u of opts.listenClientUrls) {
+    const url = new URL(u);
+    if (url.protocol !== "http:") throw new Error(`kplane: ${u}: only http:// client URLs are supported so far`);
+    ports.push(await listenClientPort({ grpc, http, host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 2379) }));
+  }
+  return ports;
+}
+
+const codeNames = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]));
+function codeName(code: number): string {
+  return codeNames[code] ?? String(code);
+}

@@ -1,0 +1,192 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { EventSchema, Event_EventType, type Event as PbEvent } from "./gen/kv_pb.js";
+import {
+  ResponseHeaderSchema, WatchCreateRequest_FilterType, WatchRequestSchema, WatchResponseSchema,
+  type WatchCreateRequest, type WatchResponse,
+} from "./gen/rpc_pb.js";
+import type { Member } from "../server/member.js";
+import type { Watcher, WatchEvent, WatchSink } from "../mvcc/watchableStore.js";
+import { toPbKv, keyRange } from "../server/apply.js";
+import type { ServerCall } from "./grpc/index.js";
+
+export interface WatchServiceOptions {
+  /** Responses larger than this are split when the watcher asked for fragments. */
+  maxRequestBytes: number;
+  /** How often idle watchers that asked for progress notifications get one (etcd: 10 min). */
+  progressNotifyIntervalMs: number;
+}
+
+/** A watch stream whose unsent bytes pass this is congested: its watchers wait unsynced. */
+const congestedBytes = 4 * 1024 * 1024;
+
+function toPbEvent(ev: WatchEvent): PbEvent {
+  return create(EventSchema, {
+    type: ev.type === "put" ? Event_EventType.PUT : Event_EventType.DELETE,
+    kv: toPbKv(ev.kv),
+    prevKv: ev.prevKv ? toPbKv(ev.prevKv) : undefined,
+  });
+}
+
+interface StreamWatcher {
+  w: Watcher;
+  progressNotify: boolean;
+  fragment: boolean;
+  /** No events sent since the last progress tick. */
+  idle: boolean;
+}
+
+/** etcd's watch server: many watchers multiplexed on one bidirectional stream. */
+export function watchStream(m: Member, opts: WatchServiceOptions): (call: ServerCall) => void {
+  return (call) => {
+    const watchers = new Map<bigint, StreamWatcher>();
+    let nextId = 0n;
+    let closed = false;
+    let progressPending = false;
+
+    const header = (rev: number) => create(ResponseHeaderSchema, {
+      clusterId: m.clusterId,
+      memberId: m.id,
+      raftTerm: BigInt(m.term),
+      revision: BigInt(rev),
+    });
+    const send = (resp: WatchResponse) => {
+      if (!closed) call.send(toBinary(WatchResponseSchema, resp));
+    };
+
+    const sink: WatchSink = {
+      congested: () => call.bufferedBytes > congestedBytes,
+      events(w, evs, rev) {
+        const sw = watchers.get(BigInt(w.id));
+        if (!sw) return;
+        sw.idle = false;
+        const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
+        if (sw.fragment) sendFragments(resp, opts.maxRequestBytes, send);
+        else send(resp);
+        if (progressPending) maybeProgress();
+      },
+      compacted(w, compactRev) {
+        watchers.delete(BigInt(w.id));
+        // etcd sends this without a header revision; clients read the compact revision.
+        send(create(WatchResponseSchema, { header: header(0), watchId: BigInt(w.id), canceled: true, compactRevision: BigInt(compactRev) }));
+      },
+    };
+
+    /** A progress response promises every event up to its revision was sent: only when all are synced. */
+    const maybeProgress = () => {
+      for (const sw of watchers.values()) {
+        if (!m.watchable.isSynced(sw.w)) {
+          progressPending = true;
+          return;
+        }
+      }
+      progressPending = false;
+      if (watchers.size === 0) return;
+      send(create(WatchResponseSchema, { header: header(m.kv.currentRev), watchId: -1n }));
+    };
+
+    const onCreate = (c: WatchCreateRequest) => {
+      const rev = m.kv.currentRev;
+      const key = c.key.length === 0 ? new Uint8Array([0]) : c.key;
+      const range = keyRange(key, c.rangeEnd);
+      let error: string | undefined;
+      let id = c.watchId;
+      if (range.end !== null && range.end !== "" && range.key >= range.end) {
+        error = "mvcc: watcher range is empty";
+        id = -1n;
+      } else if (id === 0n) {
+        while (watchers.has(nextId)) nextId++;
+        id = nextId++;
+      } else if (watchers.has(id)) {
+        error = "mvcc: duplicate watch ID provided on the WatchStream";
+        id = -1n;
+      }
+      if (error !== undefined) {
+        send(create(WatchResponseSchema, { header: header(rev), watchId: id, created: true, canceled: true, cancelReason: error }));
+        return;
+      }
+      const sw: StreamWatcher = { w: undefined as unknown as Watcher, progressNotify: c.progressNotify, fragment: c.fragment, idle: true };
+      watchers.set(id, sw);
+      // The created response goes out first; catch-up events are sent from a later turn.
+      send(create(WatchResponseSchema, { header: header(rev), watchId: id, created: true }));
+      sw.w = m.watchable.watch(Number(id), {
+        range,
+        startRev: Number(c.startRevision),
+        noPut: c.filters.includes(WatchCreateRequest_FilterType.NOPUT),
+        noDelete: c.filters.includes(WatchCreateRequest_FilterType.NODELETE),
+        prevKv: c.prevKv,
+      }, sink);
+    };
+
+    const onCancel = (id: bigint) => {
+      const sw = watchers.get(id);
+      if (!sw) return; // etcd answers nothing for an unknown id
+      m.watchable.cancel(sw.w);
+      watchers.delete(id);
+      send(create(WatchResponseSchema, { header: header(m.kv.currentRev), watchId: id, canceled: true }));
+    };
+
+    const progressTimer = setInterval(() => {
+      for (const [id, sw] of watchers) {
+        if (sw.progressNotify && sw.idle && m.watchable.isSynced(sw.w)) {
+          send(create(WatchResponseSchema, { header: header(m.kv.currentRev), watchId: id }));
+        }
+        sw.idle = true;
+      }
+    }, opts.progressNotifyIntervalMs);
+    const pendingTimer = setInterval(() => progressPending && maybeProgress(), 50);
+
+    const shutdown = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(progressTimer);
+      clearInterval(pendingTimer);
+      for (const sw of watchers.values()) m.watchable.cancel(sw.w);
+      watchers.clear();
+    };
+
+    call.onMessage((bytes) => {
+      let req;
+      try {
+        req = fromBinary(WatchRequestSchema, bytes);
+      } catch {
+        shutdown();
+        call.end({ code: 13, message: "grpc: error unmarshalling request" });
+        return;
+      }
+      switch (req.requestUnion.case) {
+        case "createRequest": onCreate(req.requestUnion.value); break;
+        case "cancelRequest": onCancel(req.requestUnion.value.watchId); break;
+        case "progressRequest": maybeProgress(); break;
+        default: break;
+      }
+    });
+    call.onHalfClose(() => {
+      shutdown();
+      call.end();
+    });
+    call.onCancel(shutdown);
+  };
+}
+
+/** etcd's sendFragments: split a large response into pieces under the limit (one event at least each). */
+function sendFragments(resp: WatchResponse, limit: number, send: (r: WatchResponse) => void): void {
+  if (resp.events.length < 2 || toBinary(WatchResponseSchema, resp).length < limit) {
+    send(resp);
+    return;
+  }
+  const all = resp.events;
+  let idx = 0;
+  while (idx < all.length) {
+    const cur = create(WatchResponseSchema, { header: resp.header, watchId: resp.watchId, fragment: true, events: [] });
+    let size = toBinary(WatchResponseSchema, cur).length;
+    while (idx < all.length) {
+      const evSize = toBinary(EventSchema, all[idx]!).length + 6;
+      if (cur.events.length > 0 && size + evSize >= limit) break;
+      cur.events.push(all[idx]!);
+      size += evSize;
+      idx++;
+    }
+    if (idx === all.length) cur.fragment = false;
+    send(cur);
+  }
+}

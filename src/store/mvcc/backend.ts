@@ -1,0 +1,152 @@
+import { open, type Database, type RootDatabase } from "lmdb";
+import { mkdirSync, statSync, renameSync, rmSync, truncateSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * The ordered on-disk store under MVCC (the role bbolt plays in etcd), on LMDB.
+ *
+ * Writes are queued to LMDB at once (lmdb-js commits everything queued in one event turn as one
+ * transaction, off the main thread) and kept in a write buffer until that commit lands, so reads
+ * see them immediately. Durability does not come from here: the WAL is fsynced before anything is
+ * applied, and after a crash the entries past the stored consistent index are applied again.
+ * `flushed()` waits until everything written is on disk, which must hold before the WAL is cut.
+ */
+export type Bucket = "key" | "meta" | "lease" | "alarm";
+const buckets: Bucket[] = ["key", "meta", "lease", "alarm"];
+
+type Buffered = Map<string, Uint8Array | null>; // latin1 key -> value, null = pending delete
+
+export class Backend {
+  private root!: RootDatabase<Uint8Array, Buffer>;
+  private dbs = new Map<Bucket, Database<Uint8Array, Buffer>>();
+  private buffer = new Map<Bucket, Buffered>(buckets.map((b) => [b, new Map()]));
+  private lastWrite: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.openEnv();
+  }
+
+  private openEnv(): void {
+    this.root = open<Uint8Array, Buffer>({
+      path: join(this.dir, "db"),
+      keyEncoding: "binary",
+      encoding: "binary",
+      maxDbs: 16,
+      // 64 GiB of address space; the file only grows as pages are used.
+      mapSize: 64 * 1024 ** 3,
+      cache: false,
+    }) as RootDatabase<Uint8Array, Buffer>;
+    for (const b of buckets) {
+      this.dbs.set(b, this.root.openDB<Uint8Array, Buffer>({ name: b, keyEncoding: "binary", encoding: "binary" }));
+    }
+  }
+
+  put(bucket: Bucket, key: Buffer, value: Uint8Array): void {
+    this.queue(bucket, key, value);
+  }
+
+  delete(bucket: Bucket, key: Buffer): void {
+    this.queue(bucket, key, null);
+  }
+
+  private queue(bucket: Bucket, key: Buffer, value: Uint8Array | null): void {
+    const buf = this.buffer.get(bucket)!;
+    const k = key.toString("latin1");
+    buf.set(k, value);
+    const db = this.dbs.get(bucket)!;
+    const done = value === null ? db.remove(key) : db.put(key, value);
+    this.lastWrite = done;
+    done.then(
+      () => {
+        if (buf.get(k) === value) buf.delete(k);
+      },
+      (err: unknown) => {
+        // A failed backend write leaves memory and disk apart; stopping is the only safe answer.
+        console.error("kplane: backend write failed", err);
+        process.exit(70);
+      },
+    );
+  }
+
+  get(bucket: Bucket, key: Buffer): Uint8Array | undefined {
+    const b = this.buffer.get(bucket)!.get(key.toString("latin1"));
+    if (b !== undefined) return b === null ? undefined : b;
+    return this.dbs.get(bucket)!.get(key) ?? undefined;
+  }
+
+  /**
+   * Calls fn for each entry with start <= key < end (end undefined = to the end) in key order.
+   * Buffered writes are newer than everything committed (true for every bucket's use here:
+   * revisions grow, and the small buckets are read whole), so they come last.
+   */
+  forEach(bucket: Bucket, start: Buffer | undefined, end: Buffer | undefined, fn: (key: Buffer, value: Uint8Array) => boolean | void): void {
+    const buf = this.buffer.get(bucket)!;
+    const range = this.dbs.get(bucket)!.getRange({ start, end });
+    for (const { key, value } of range) {
+      if (buf.has(key.toString("latin1"))) continue;
+      if (fn(key, value) === false) return;
+    }
+    if (buf.size === 0) return;
+    const s = start?.toString("latin1");
+    const e = end?.toString("latin1");
+    const pending = [...buf.entries()].filter(([k, v]) => v !== null && (s === undefined || k >= s) && (e === undefined || k < e));
+    pending.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [k, v] of pending) if (fn(Buffer.from(k, "latin1"), v!) === false) return;
+  }
+
+  /** Resolves when every write queued so far is committed and synced to disk. */
+  async flushed(): Promise<void> {
+    await this.lastWrite;
+    await this.root.flushed;
+  }
+
+  /** Bytes of the database file. */
+  size(): number {
+    try {
+      return statSync(join(this.dir, "db")).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Bytes of pages holding data (the file keeps freed pages until defragmented). */
+  sizeInUse(): number {
+    const s = this.root.getStats() as { pageSize?: number; treeBranchPageCount?: number; treeLeafPageCount?: number; overflowPages?: number };
+    let pages = 0;
+    const count = (st: typeof s) => (st.treeBranchPageCount ?? 0) + (st.treeLeafPageCount ?? 0) + (st.overflowPages ?? 0);
+    pages += count(s);
+    for (const db of this.dbs.values()) pages += count(db.getStats() as typeof s);
+    // Two meta pages, as LMDB keeps.
+    return (pages + 2) * (s.pageSize ?? 4096);
+  }
+
+  /**
+   * Writes a consistent copy of the database to file (snapshots). The size is padded to a
+   * multiple of 512 bytes, which etcdctl checks for.
+   */
+  async copyTo(file: string): Promise<void> {
+    await this.flushed();
+    await this.root.backup(file, true);
+    const size = statSync(file).size;
+    if (size % 512 !== 0) truncateSync(file, size + 512 - (size % 512));
+  }
+
+  /** Rewrites the file without free pages (etcd's defragment). */
+  async defragment(): Promise<void> {
+    await this.flushed();
+    const tmp = join(this.dir, "db.defrag");
+    rmSync(tmp, { force: true });
+    await this.root.backup(tmp, true);
+    await this.root.close();
+    renameSync(tmp, join(this.dir, "db"));
+    rmSync(join(this.dir, "db-lock"), { force: true });
+    this.dbs.clear();
+    this.openEnv();
+  }
+
+  async close(): Promise<void> {
+    await this.flushed();
+    await this.root.close();
+  }
+}
