@@ -141,6 +141,34 @@ export function protobufToText(data: Buffer): string {
   return data.toString("latin1");
 }
 
+/**
+ * Rule 7: `lease timetolive --keys`: etcd keeps a lease's keys in a Go map, so their order is
+ * random; they are sorted (simple: inside "attached keys([...])", json: the "keys" array,
+ * fields: consecutive "Key" lines).
+ */
+export function sortLeaseKeys(text: string): string {
+  const sorted = (items: string[]) => [...items].sort();
+  let out = text.replace(/attached keys\(\[([^\]]*)\]\)/g, (_m, list: string) =>
+    `attached keys([${sorted(list === "" ? [] : list.split(" ")).join(" ")}])`,
+  );
+  out = out.replace(/"keys":\[([^\]]*)\]/g, (_m, list: string) => `"keys":[${sorted(list === "" ? [] : list.split(",")).join(",")}]`);
+  return out.replace(/(?:^"Key" : .*\n)+/gm, (block) => sorted(block.slice(0, -1).split("\n")).join("\n") + "\n");
+}
+
+/**
+ * Rule 8: when etcdctl itself panics (e.g. on a response without a header), the Go stack trace
+ * keeps its function names and files but loses goroutine numbers, argument words, code offsets
+ * and fault addresses, which vary from run to run.
+ */
+export function normalizeGoPanic(text: string): string {
+  if (!/^panic: /m.test(text)) return text;
+  return text
+    .replace(/^goroutine \d+ \[/gm, "goroutine <N> [")
+    .replace(/^([\w./*()-]+)\((?:0x[0-9a-f]+|\{|\.\.\.).*\)$/gm, "$1(...)")
+    .replace(/^(\t\S+\.go:\d+)(?: \+0x[0-9a-f]+)?$/gm, "$1")
+    .replace(/^(\[signal \w+: [^\]]*?) addr=0x[0-9a-f]+ pc=0x[0-9a-f]+\]$/gm, "$1]");
+}
+
 function subcommand(args: string[]): string {
   return args.filter((a) => !a.startsWith("-")).slice(0, 2).join(" ");
 }
@@ -159,5 +187,7 @@ export function normalize(input: NormalizeInput, ctx: SideContext): string {
   const sub = subcommand(input.args);
   if (sub === "endpoint status") text = normalizeEndpointStatus(text);
   if (sub === "endpoint health") text = normalizeHealthTook(text);
+  if (sub === "lease timetolive" && input.args.includes("--keys")) text = sortLeaseKeys(text);
+  if (input.stream === "stderr") text = normalizeGoPanic(text);
   return text;
 }

@@ -159,7 +159,7 @@ export function unaryMethods(m: Member, opts: ServiceOptions): UnaryMethod[] {
     method({
       path: "/etcdserverpb.Maintenance/Defragment", gateway: "/v3/maintenance/defragment", input: DefragmentRequestSchema, output: DefragmentResponseSchema,
       handle: async () => {
-        await m.backend.defragment();
+        await m.defragment();
         return withHeader(create(DefragmentResponseSchema, {}));
       },
     }),

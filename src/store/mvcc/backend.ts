@@ -1,5 +1,5 @@
 import { open, type Database, type RootDatabase } from "lmdb";
-import { mkdirSync, statSync, renameSync, rmSync, truncateSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, renameSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -24,12 +24,15 @@ export class Backend {
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.openEnv();
+    // A defragment interrupted between its two renames left the new copy beside no live one.
+    if (!existsSync(join(dir, "db")) && existsSync(join(dir, "db_defrag"))) renameSync(join(dir, "db_defrag"), join(dir, "db"));
+    this.openEnv(join(dir, "db"));
   }
 
-  private openEnv(): void {
-    this.root = open<Uint8Array, Buffer>({
-      path: join(this.dir, "db"),
+  /** Opens the environment at path and switches to it only once every bucket opened. */
+  private openEnv(path: string): void {
+    const root = open<Uint8Array, Buffer>({
+      path,
       keyEncoding: "binary",
       encoding: "binary",
       maxDbs: 16,
@@ -37,9 +40,10 @@ export class Backend {
       mapSize: 64 * 1024 ** 3,
       cache: false,
     }) as RootDatabase<Uint8Array, Buffer>;
-    for (const b of buckets) {
-      this.dbs.set(b, this.root.openDB<Uint8Array, Buffer>({ name: b, keyEncoding: "binary", encoding: "binary" }));
-    }
+    const dbs = new Map<Bucket, Database<Uint8Array, Buffer>>();
+    for (const b of buckets) dbs.set(b, root.openDB<Uint8Array, Buffer>({ name: b, keyEncoding: "binary", encoding: "binary" }));
+    this.root = root;
+    this.dbs = dbs;
   }
 
   put(bucket: Bucket, key: Buffer, value: Uint8Array): void {
@@ -104,7 +108,7 @@ export class Backend {
   /** Bytes of the database file. */
   size(): number {
     try {
-      return statSync(join(this.dir, "db")).size;
+      return statSync(join(this.dir, "db", "data.mdb")).size;
     } catch {
       return 0;
     }
@@ -127,22 +131,36 @@ export class Backend {
    */
   async copyTo(file: string): Promise<void> {
     await this.flushed();
-    await this.root.backup(file, true);
+    // LMDB copies an environment into a directory, as data.mdb.
+    const tmp = `${file}_copy`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    await this.root.backup(tmp, true);
+    renameSync(join(tmp, "data.mdb"), file);
+    rmSync(tmp, { recursive: true, force: true });
     const size = statSync(file).size;
     if (size % 512 !== 0) truncateSync(file, size + 512 - (size % 512));
   }
 
-  /** Rewrites the file without free pages (etcd's defragment). */
+  /**
+   * Rewrites the database without free pages (etcd's defragment). The caller must stop writes
+   * first. Reads go on: the compacted copy is opened beside the old one and swapped in at once.
+   */
   async defragment(): Promise<void> {
     await this.flushed();
-    const tmp = join(this.dir, "db.defrag");
-    rmSync(tmp, { force: true });
-    await this.root.backup(tmp, true);
-    await this.root.close();
-    renameSync(tmp, join(this.dir, "db"));
-    rmSync(join(this.dir, "db-lock"), { force: true });
-    this.dbs.clear();
-    this.openEnv();
+    const live = join(this.dir, "db");
+    // (No dots in these names: lmdb-js treats a path with an extension as a file, not a directory.)
+    const next = join(this.dir, "db_defrag");
+    rmSync(next, { recursive: true, force: true });
+    mkdirSync(next);
+    await this.root.backup(next, true);
+    const old = this.root;
+    this.openEnv(next);
+    // Renaming the directories of open environments is safe: LMDB holds file descriptors.
+    renameSync(live, join(this.dir, "db_old"));
+    renameSync(next, live);
+    await old.close();
+    rmSync(join(this.dir, "db_old"), { recursive: true, force: true });
   }
 
   async close(): Promise<void> {

@@ -88,6 +88,8 @@ export class Network {
   /** The story so far; take() returns and clears it. */
   private lines: string[] = [];
   private readonly cut = new Set<string>();
+  /** When set, messages it returns false for are dropped on delivery. */
+  filter: ((m: Message) => boolean) | undefined = undefined;
   readonly rng: () => number;
   private seq = 0;
 
@@ -247,7 +249,7 @@ export class Network {
   /** Deliver (or drop, across a cut) one queued message. */
   deliver(m: Message): void {
     const to = this.nodes.get(m.to);
-    if (!to || this.isCut(m.from, m.to)) {
+    if (!to || this.isCut(m.from, m.to) || (this.filter && !this.filter(m))) {
       this.note(`${describeMessage(m)} (dropped)`);
       if (m.type === "snap") this.nodes.get(m.from)?.raw.reportSnapshot(m.to, true);
       return;

@@ -64,6 +64,8 @@ export class Progress {
   recentActive: boolean;
   /** In probe state: an append was sent and not yet answered. */
   msgAppFlowPaused = false;
+  /** The highest commit index sent to the member (so we know whether it needs to hear a newer one). */
+  sentCommit = 0;
   readonly inflights: Inflights;
 
   constructor(init: { match: number; next: number; maxInflight: number; isLearner: boolean; recentActive: boolean }) {
@@ -84,6 +86,7 @@ export class Progress {
     this.pendingSnapshot = 0;
     this.recentActive = false;
     this.msgAppFlowPaused = false;
+    this.sentCommit = 0;
     this.inflights.reset();
   }
 

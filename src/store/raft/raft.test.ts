@@ -191,11 +191,11 @@ describe("elections", () => {
     net.stabilize();
     assert.equal(net.n(1).role, "candidate");
     net.heal();
-    net.campaign(2); // 2 has the same log; at term 3 it beats 1's term 2 candidacy
+    net.campaign(2); // also at term 2: 3 votes for whoever asks first, and 1 already voted for itself
     net.stabilize();
     assert.equal(net.leader()?.id, 2n);
     assert.equal(net.n(1).role, "follower");
-    assert.equal(net.n(1).term, 3);
+    assert.equal(net.n(1).term, 2);
   });
 
   test("a learner never campaigns", () => {
@@ -347,43 +347,67 @@ describe("log replication", () => {
     net.take();
     net.tickAll(1);
     const s = net.take();
-    // One heartbeat, one rejected probe, one catch-up append.
-    assert.equal((s.match(/1->3 app /g) ?? []).length, 2, s);
+    // One rejection tells the leader where 3's log ends; the next append carries all 20 entries.
+    assert.equal((s.match(/reject/g) ?? []).length, 1, s);
+    assert.match(s, /1->3 app term=2 log=2\/4 commit=24 entries=\[2\/5 "e0", .*, 2\/24 "e19"\]/);
     assert.equal(net.n(3).applied.length, 20);
   });
 
-  test("commit safety: entries of an older term are never committed by counting replicas", () => {
-    // 1 leads at term 2 and appends "old" while cut off; it then wins term 4 (after a failed
-    // term-3 campaign) and appends its empty entry at index 6.
-    const net = elected({ voters: [1, 2, 3] });
+  test("commit safety: an entry of an older term is never committed by counting replicas", () => {
+    // Raft §5.4.2 (figure 8). One entry per append, so the old entry and the new leader's own
+    // entry travel separately.
+    const net = elected({ voters: [1, 2, 3], maxSizePerMsg: 1 });
     net.isolate(1);
-    net.propose(1, "old"); // 2/5
+    net.propose(1, "old"); // 2/5, on 1 only
     net.stabilize();
-    net.n(1).raw.step(message({ type: "appResp", from: 2n, to: 1n, term: 3 })); // someone at term 3: step down
     net.heal();
-    net.campaign(1);
-    for (const id of net.ids()) while (net.processReady(id)) {}
-    // Deliver only the vote exchange, hold back the appends.
-    while (net.queue.length > 0) {
-      const m = net.queue.shift()!;
-      if (m.type === "app") continue;
-      net.deliver(m);
-      for (const id of net.ids()) while (net.processReady(id)) {}
-    }
-    const leader = net.n(1);
-    assert.equal(leader.role, "leader");
-    assert.equal(leader.term, 4);
-    assert.equal(leader.status().lastIndex, 6);
-    const commitBefore = leader.commit;
-    assert.equal(commitBefore, 4);
-    // 2 and 3 report that they now hold index 5 (term 2): "old" is on all three, but it is from
-    // term 2, so counting replicas must not commit it (Raft §5.4.2, figure 8).
-    for (const from of [2n, 3n]) net.n(1).raw.step(message({ type: "appResp", from, to: 1n, term: 4, index: 5 }));
-    assert.equal(leader.commit, 4);
-    // Once a majority holds the term-4 entry, both commit together.
-    net.n(1).raw.step(message({ type: "appResp", from: 2n, to: 1n, term: 4, index: 6 }));
-    assert.equal(leader.commit, 6);
+    net.cutLink(3, 2);
+    net.campaign(3); // term 3: 1 refuses (its log is longer) and steps down; 2 never hears of it
     net.stabilize();
+    net.heal();
+    net.campaign(1); // term 4: 1 wins and appends 4/6
+    // Appends of 4/6 are lost once the followers hold "old".
+    net.filter = (m) => !(m.type === "app" && m.entries.some((e) => e.term === 4) && net.n(Number(m.to)).storage.lastIndex() >= 5);
+    net.stabilize();
+    assert.equal(
+      net.take(),
+      story(`
+        1->2 app term=2 log=2/4 commit=4 entries=[2/5 "old"] (dropped)
+        1->3 app term=2 log=2/4 commit=4 entries=[2/5 "old"] (dropped)
+        3 is candidate at term 3
+        3->1 vote term=3 log=2/4
+        3->2 vote term=3 log=2/4 (dropped)
+        1 is follower at term 3
+        1->3 voteResp term=3 reject
+        1 is candidate at term 4
+        1->2 vote term=4 log=2/5
+        1->3 vote term=4 log=2/5
+        2 is follower at term 4
+        3 is follower at term 4
+        2->1 voteResp term=4
+        3->1 voteResp term=4
+        1 is leader at term 4
+        1->2 app term=4 log=2/5 commit=4 entries=[4/6]
+        1->3 app term=4 log=2/5 commit=4 entries=[4/6]
+        2 is follower at term 4 (leader 1)
+        3 is follower at term 4 (leader 1)
+        2->1 appResp term=4 index=5 reject hint=2/4
+        3->1 appResp term=4 index=5 reject hint=2/4
+        1->2 app term=4 log=2/4 commit=4 entries=[2/5 "old"]
+        1->3 app term=4 log=2/4 commit=4 entries=[2/5 "old"]
+        2->1 appResp term=4 index=5
+        3->1 appResp term=4 index=5
+        1->2 app term=4 log=2/5 commit=4 entries=[4/6] (dropped)
+        1->3 app term=4 log=2/5 commit=4 entries=[4/6] (dropped)
+      `),
+    );
+    // "old" is on all three, but it is from term 2: not committed.
+    assert.equal(net.n(1).commit, 4);
+    assert.deepEqual(net.n(1).applied, []);
+    // Once a majority holds 4/6, both commit together.
+    net.filter = undefined;
+    net.tickAll(1);
+    assert.equal(net.n(1).commit, 6);
     for (const n of net.nodes.values()) assert.deepEqual(n.applied, ["old"]);
   });
 
@@ -424,8 +448,8 @@ describe("ReadIndex", () => {
         1->2 heartbeat term=2 commit=4 ctx="r1"
         1->3 heartbeat term=2 commit=4 ctx="r1"
         2->1 heartbeatResp term=2 ctx="r1"
-        1 read state index=4 ctx=r1
         3->1 heartbeatResp term=2 ctx="r1"
+        1 read state index=4 ctx=r1
       `),
     );
   });
@@ -444,8 +468,8 @@ describe("ReadIndex", () => {
         1->2 heartbeat term=2 commit=5 ctx="r2"
         1->3 heartbeat term=2 commit=5 ctx="r2"
         2->1 heartbeatResp term=2 ctx="r2"
-        1->2 readIndexResp term=2 index=5 ctx="r2"
         3->1 heartbeatResp term=2 ctx="r2"
+        1->2 readIndexResp term=2 index=5 ctx="r2"
         2 read state index=5 ctx=r2
       `),
     );
@@ -463,13 +487,14 @@ describe("ReadIndex", () => {
     const net = new Network({ voters: [1, 2, 3] });
     net.stabilize();
     net.campaign(1);
-    for (const id of net.ids()) while (net.processReady(id)) {}
-    for (const m of net.queue.splice(0)) net.deliver(m); // votes arrive
+    net.filter = (m) => m.type !== "app"; // votes go through, appends are held back
+    net.stabilize();
+    net.filter = undefined;
     assert.equal(net.n(1).role, "leader");
     net.readIndex(1, "r");
     for (const id of net.ids()) while (net.processReady(id)) {}
     assert.equal(net.n(1).readStates.length, 0, "the empty entry of term 2 is not committed");
-    net.stabilize();
+    net.tickAll(1); // the heartbeat round brings the held-back append, then the answer
     assert.deepEqual(
       net.n(1).readStates.map((r) => r.index),
       [4],
@@ -506,11 +531,13 @@ describe("snapshots", () => {
     net.stabilize();
     net.n(1).compact();
     net.heal();
-    net.cutLink(1, 3);
+    net.filter = (m) => m.type !== "snap";
     net.tickAll(1); // the snapshot is lost and reported as failed
+    assert.match(net.take(), /1->3 snap term=2 snapshot=2\/7 voters=\[1,2,3\] \(dropped\)/);
     assert.equal(net.n(1).status().progress!.get(3n)!.state, "probe");
-    net.heal();
+    net.filter = undefined;
     net.tickAll(2);
+    assert.match(net.take(), /1->3 snap term=2 snapshot=2\/7 voters=\[1,2,3\]\n/);
     assert.deepEqual(net.n(3).applied, ["v0", "v1", "v2"]);
   });
 });
@@ -633,6 +660,8 @@ describe("leader transfer", () => {
     assert.equal(
       net.take(),
       story(`
+        1->3 app term=2 log=2/5 commit=5
+        3->1 appResp term=2 index=5 reject hint=2/4
         1->3 app term=2 log=2/4 commit=5 entries=[2/5 "x"]
         3->1 appResp term=2 index=5
         1->3 timeoutNow term=2

@@ -397,8 +397,11 @@ export class Raft {
       return true;
     }
     if (ents.length === 0 && !sendIfEmpty) return false;
+    const lastSent = ents.length > 0 ? ents[ents.length - 1]!.index : prevIndex;
     this.send(message({ type: "app", to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed }));
-    pr.sentEntries(ents.length, ents.length > 0 ? ents[ents.length - 1]!.index : prevIndex);
+    pr.sentEntries(ents.length, lastSent);
+    // The follower commits min(commit, last entry it got from us).
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(this.log.committed, lastSent));
     return true;
   }
 
@@ -408,6 +411,7 @@ export class Raft {
     // Never tell a follower to commit past what it is known to hold.
     const commit = Math.min(pr.match, this.log.committed);
     this.send(message({ type: "heartbeat", to, commit, context: ctx }));
+    pr.sentCommit = Math.max(pr.sentCommit, commit);
   }
 
   bcastAppend(): void {
@@ -673,7 +677,6 @@ function stepLeader(r: Raft, m: Message): void {
         }
         return;
       }
-      const wasPaused = pr.isPaused();
       // In probe state an answer at match still proves where the logs agree.
       if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === "probe")) return;
       if (pr.state === "probe") {
@@ -688,7 +691,8 @@ function stepLeader(r: Raft, m: Message): void {
       if (r.maybeCommit()) {
         r.releasePendingReadIndexMessages();
         r.bcastAppend();
-      } else if (wasPaused) {
+      } else if (pr.state !== "snapshot" && pr.sentCommit < r.log.committed) {
+        // It may not know the latest commit index yet; don't make it wait for a heartbeat.
         r.sendAppend(m.from);
       }
       while (r.maybeSendAppend(m.from, false)) {

@@ -1,8 +1,6 @@
-import { Network } from "./harness.js";
-const net = new Network({ voters: [1, 2, 3] });
-net.campaign(1); net.stabilize(); net.take();
-net.addNode(4);
-net.proposeConfChange(1, { type: "addNode", nodeId: 4 });
-net.stabilize();
-console.log(net.take());
-console.log(net.n(4).confState, net.n(4).status());
+import { simulate } from "./sim.test.js";
+for (const c of [{ size: 3, preVote: false, checkQuorum: false },{ size: 3, preVote: true, checkQuorum: true },{ size: 5, preVote: true, checkQuorum: false },{ size: 5, preVote: false, checkQuorum: true }]) {
+  const tot: Record<string, number> = {};
+  for (let seed = 1; seed <= 12; seed++) { const r = simulate({ seed, steps: 600, ...c }); for (const [k, v] of Object.entries(r)) tot[k] = (tot[k] ?? 0) + v; }
+  console.log(JSON.stringify(c), JSON.stringify(tot));
+}

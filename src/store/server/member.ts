@@ -114,6 +114,8 @@ export class Member {
   leader = 0n;
   term = 0;
   private fatal: ((e: unknown) => void) | undefined;
+  /** While set, the loop applies nothing (defragment rewrites the backend). */
+  private paused: Promise<void> | undefined;
 
   private constructor(readonly cfg: MemberConfig, parts: {
     id: bigint; clusterId: bigint; backend: Backend; wal: Wal; snapshotter: Snapshotter;
@@ -188,9 +190,13 @@ export class Member {
   }
 
   private async begin(): Promise<void> {
-    // A lone voter need not wait an election timeout to lead.
-    if (this.confState.voters.length === 1 && this.confState.voters[0] === this.id) this.node.campaign();
+    // Replay what the log holds (conf changes teach raft who votes), then a lone voter need
+    // not wait an election timeout to lead.
     await this.runUntilIdle();
+    if (this.confState.voters.length === 1 && this.confState.voters[0] === this.id) {
+      this.node.campaign();
+      await this.runUntilIdle();
+    }
     this.ticker = setInterval(() => {
       this.node.tick();
       this.schedule();
@@ -230,10 +236,10 @@ export class Member {
   }
 
   private async run(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.paused) return;
     this.running = true;
     try {
-      while (!this.stopped && this.node.hasReady()) {
+      while (!this.stopped && !this.paused && this.node.hasReady()) {
         const rd = this.node.ready();
         await this.handleReady(rd);
       }
@@ -273,10 +279,10 @@ export class Member {
 
   private applyEntries(entries: Entry[]): void {
     for (const e of entries) {
+      // Raft must learn every conf change again after a restart, applied to the backend or not.
+      if (e.type === "confChange") this.confState = this.node.applyConfChange(decodeConfChange(e.data));
       if (e.index <= this.appliedIndex) continue;
-      if (e.type === "confChange") {
-        this.confState = this.node.applyConfChange(decodeConfChange(e.data));
-      } else if (e.data.length > 0) {
+      if (e.type === "normal" && e.data.length > 0) {
         this.applyRequest(e.data);
       }
       this.appliedIndex = e.index;
@@ -538,6 +544,22 @@ export class Member {
     if (this.leader !== this.id || this.stopped) return;
     for (const l of this.lessor.expired(1000)) {
       this.propose("leaseRevoke", { ID: l.id } as RequestOf<"leaseRevoke">).catch(() => {});
+    }
+  }
+
+  /** Defragments the backend with applies paused, as etcd blocks the member meanwhile. */
+  async defragment(): Promise<void> {
+    let release!: () => void;
+    while (this.paused) await this.paused;
+    this.paused = new Promise((r) => (release = r));
+    try {
+      while (this.running) await new Promise((r) => setTimeout(r, 1));
+      await this.kv.compactionDone();
+      await this.backend.defragment();
+    } finally {
+      this.paused = undefined;
+      release();
+      this.schedule();
     }
   }
 

@@ -131,6 +131,8 @@ export class Wal {
   private saveSeq = 0;
   private syncedSeq = 0;
   private syncing = false;
+  /** The round in flight, if any (close() waits for it before closing fds). */
+  private round: Promise<void> | undefined;
   private waiters: Waiter[] = [];
   private readonly dirty = new Set<number>();
   /** fds whose fdatasync is running now: never closed under it (the number could be reused). */
@@ -325,7 +327,7 @@ export class Wal {
       if (hardState !== undefined) {
         this.ensureRoom(STATE_RECORD_SIZE);
         this.pending.appendState(hardState);
-        this.lastHardState = hardState;
+        this.lastHardState = { ...hardState };
       }
       this.st.recordsWritten += entries.length + (hardState ? 1 : 0);
       this.saveSeq++;
@@ -406,6 +408,7 @@ export class Wal {
         err = e;
       }
     }
+    while (this.round) await this.round;
     await this.preparing;
     if (this.spare) {
       fs.closeSync(this.spare.fd);
@@ -530,38 +533,38 @@ export class Wal {
       jobs.push(fsyncAsync(this.dirFd));
     }
     const t0 = process.hrtime.bigint();
-    Promise.all(jobs).then(
-      () => {
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        this.st.fsyncs++;
-        this.st.fsyncSeconds += seconds;
-        this.syncedSeq = target;
-        this.inFlight = [];
-        for (const fd of fds) {
-          if (this.retired.has(fd) && !this.dirty.has(fd)) {
-            this.retired.delete(fd);
-            fs.closeSync(fd);
-          }
+    // allSettled: even when one job fails, none of these fds is closed while another still runs.
+    this.round = Promise.allSettled(jobs).then((results) => {
+      this.round = undefined;
+      this.syncing = false;
+      this.inFlight = [];
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        this.fail(failed.reason);
+        return;
+      }
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      this.st.fsyncs++;
+      this.st.fsyncSeconds += seconds;
+      this.syncedSeq = target;
+      for (const fd of fds) {
+        if (this.retired.has(fd) && !this.dirty.has(fd)) {
+          this.retired.delete(fd);
+          fs.closeSync(fd);
         }
-        const ready: Waiter[] = [];
-        const rest: Waiter[] = [];
-        for (const w of this.waiters) (w.target <= target ? ready : rest).push(w);
-        this.waiters = rest;
-        this.syncing = false;
-        try {
-          this.opts.onFsync?.(seconds);
-        } catch {
-          // A metrics hook must not break durability.
-        }
-        for (const w of ready) w.resolve();
-        if (rest.length > 0 && !this.failure) this.startRound();
-      },
-      (err: unknown) => {
-        this.syncing = false;
-        this.inFlight = [];
-        this.fail(err);
-      },
-    );
+      }
+      const ready: Waiter[] = [];
+      const rest: Waiter[] = [];
+      for (const w of this.waiters) (w.target <= target ? ready : rest).push(w);
+      this.waiters = rest;
+      try {
+        this.opts.onFsync?.(seconds);
+      } catch {
+        // A metrics hook must not break durability.
+      }
+      for (const w of ready) w.resolve();
+      if (rest.length > 0 && !this.failure) this.startRound();
+    });
   }
 }
 
