@@ -287,7 +287,7 @@ export class Network {
       if (batch.length > 0) moved = true;
       if (!moved) return;
     }
-    throw new Error("network did not stabilize");
+    throw new Error(`network did not stabilize; the story ends:\n${this.lines.slice(-40).join("\n")}`);
   }
 
   /** Tick every node n times, stabilizing after each tick (time passing in a healthy cluster). */

@@ -532,8 +532,10 @@ export class Raft {
       this.becomeFollower(this.term + 1, None);
       return false;
     }
+    // The snapshot need not list us: a member added after it was taken installs it and then
+    // learns of its own addition from the entries that follow. (etcd refuses such snapshots and
+    // relies on its server rewriting MsgSnap to the latest applied state; we take them as they are.)
     const cs = s.meta.confState;
-    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id)) return false;
     if (this.log.matchTerm(s.meta.index, s.meta.term)) {
       // We already hold the snapshot's last entry: just fast-forward the commit index.
       this.log.commitTo(s.meta.index);

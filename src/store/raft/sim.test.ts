@@ -11,19 +11,51 @@ import { describeEntry } from "./message.js";
 import { seededRandom } from "./raft.js";
 import type { Message, NodeId } from "./types.js";
 
+const SEEDS = 20;
+const STEPS = 1500;
+
+// How often each action happens (weights). Partitions outlast several election timeouts.
+const ACTIONS = {
+  deliver: 25,
+  drop: 3,
+  duplicate: 2,
+  ready: 22,
+  tick: 30,
+  propose: 7,
+  read: 2,
+  partition: 0.7,
+  heal: 0.3,
+  restart: 1,
+  compact: 1.5,
+  membership: 1,
+  transfer: 0.3,
+} as const;
+type Action = keyof typeof ACTIONS;
+const ACTION_TOTAL = Object.values(ACTIONS).reduce((a, b) => a + b, 0);
+
+function pickAction(r: number): Action {
+  let x = r * ACTION_TOTAL;
+  for (const [a, w] of Object.entries(ACTIONS) as [Action, number][]) {
+    if (x < w) return a;
+    x -= w;
+  }
+  return "tick";
+}
+
 interface SimOptions {
   seed: number;
   size: number;
   steps: number;
   preVote: boolean;
   checkQuorum: boolean;
+  membership?: boolean;
 }
 
 class Invariants {
   /** index -> "term/index data" of every entry known to be committed. */
   readonly committed = new Map<number, string>();
   private readonly leaderOfTerm = new Map<number, NodeId>();
-  private readonly checkedUpTo = new Map<NodeId, number>();
+  private readonly checkedUpTo = new WeakMap<object, number>(); // per SimNode
 
   constructor(private readonly net: Network) {}
 
@@ -47,26 +79,25 @@ class Invariants {
       node.appliedEntries.clear();
       // Log matching: the persisted log up to the persisted commit index is the committed log.
       const hs = node.storage.hardStateNow();
-      const from = Math.max((this.checkedUpTo.get(node.id) ?? 0) + 1, node.storage.firstIndex());
+      const from = Math.max((this.checkedUpTo.get(node) ?? 0) + 1, node.storage.firstIndex());
       const to = Math.min(hs.commit, node.storage.lastIndex());
       if (from <= to) {
         for (const e of node.storage.entries(from, to + 1)) {
           this.commitEntry(e.index, describeEntry(e), `${where}: node ${node.id} log`);
         }
-        this.checkedUpTo.set(node.id, to);
+        this.checkedUpTo.set(node, to);
       }
     }
   }
 }
 
 export function simulate(o: SimOptions) {
-  const voters = Array.from({ length: o.size }, (_, i) => i + 1);
   const net = new Network({
-    voters,
+    voters: Array.from({ length: o.size }, (_, i) => i + 1),
     seed: o.seed,
     preVote: o.preVote,
     checkQuorum: o.checkQuorum,
-    electionTick: 10,
+    electionTick: 5, // short, so that partitions and lost heartbeats lead to elections often
     heartbeatTick: 1,
     maxInflightMsgs: 4,
     maxSizePerMsg: 64, // a few entries per append, so appends pipeline and probe
@@ -75,58 +106,132 @@ export function simulate(o: SimOptions) {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rng() * xs.length)]!;
   const inv = new Invariants(net);
   let proposals = 0;
-  let snapshots = 0;
+  let compactions = 0;
+  let confChanges = 0;
   let reads = 0;
+  let nextId = o.size + 1;
+  const readFloor = new Map<string, number>();
+  let readsAnswered = 0;
+  const checkReads = (where: string): void => {
+    for (const n of net.nodes.values()) {
+      for (const rs of n.readStates) {
+        const ctx = new TextDecoder().decode(rs.context);
+        const floor = readFloor.get(ctx);
+        assert.ok(floor !== undefined, `${where}: read state for unknown request ${ctx}`);
+        assert.ok(rs.index >= floor, `${where}: read ${ctx} at ${rs.index} misses entries committed up to ${floor}`);
+        readsAnswered++;
+      }
+      n.readStates = [];
+    }
+  };
+
+  // Members are those in the configuration applied furthest. A removed node is shut off, as
+  // etcd's transport refuses removed members; ids are never reused (a fresh node with an old id
+  // could vote twice in a term).
+  let members: number[] = [];
+  const refreshMembers = (): void => {
+    let best = net.n(1);
+    for (const n of net.nodes.values()) if (n.appliedIndex > best.appliedIndex) best = n;
+    const cs = best.confState;
+    members = [...cs.voters, ...cs.learners].map(Number);
+    if (members.length === 0) members = Array.from({ length: o.size }, (_, i) => i + 1);
+  };
+  refreshMembers();
+  net.filter = (m) => members.includes(Number(m.from)) && members.includes(Number(m.to));
 
   for (let step = 0; step < o.steps; step++) {
     const where = `seed ${o.seed} step ${step}`;
-    const r = rng();
-    const id = pick(voters);
+    const id = pick(members);
     const node = net.n(id);
-    if (r < 0.3) {
-      if (net.queue.length > 0) net.deliver(net.queue.splice(Math.floor(rng() * net.queue.length), 1)[0]!); // reordered
-    } else if (r < 0.34) {
-      if (net.queue.length > 0) net.drop(Math.floor(rng() * net.queue.length));
-    } else if (r < 0.36) {
-      if (net.queue.length > 0) net.deliver(cloneMessage(pick(net.queue))); // duplicated
-    } else if (r < 0.6) {
-      net.processReady(node.id);
-    } else if (r < 0.82) {
-      node.raw.tick();
-    } else if (r < 0.9) {
-      if (net.tryPropose(id, `p${proposals}`)) proposals++;
-    } else if (r < 0.92) {
-      net.readIndex(id, `r${reads++}`);
-    } else if (r < 0.94) {
-      net.heal();
-      const shuffled = [...voters].sort(() => rng() - 0.5);
-      const cut = 1 + Math.floor(rng() * (o.size - 1));
-      net.partition(shuffled.slice(0, cut), shuffled.slice(cut));
-    } else if (r < 0.97) {
-      net.heal();
-    } else if (r < 0.985) {
-      node.restart();
-    } else {
-      if (node.appliedIndex > node.storage.snapshot().meta.index) snapshots++;
-      node.compact();
+    switch (pickAction(rng())) {
+      case "deliver": // in random order: messages overtake each other
+        if (net.queue.length > 0) net.deliver(net.queue.splice(Math.floor(rng() * net.queue.length), 1)[0]!);
+        break;
+      case "drop":
+        if (net.queue.length > 0) net.drop(Math.floor(rng() * net.queue.length));
+        break;
+      case "duplicate":
+        if (net.queue.length > 0) net.deliver(cloneMessage(pick(net.queue)));
+        break;
+      case "ready":
+        net.processReady(node.id);
+        break;
+      case "tick":
+        node.raw.tick();
+        break;
+      case "propose":
+        if (net.tryPropose(id, `p${proposals}`)) proposals++;
+        break;
+      case "read": {
+        // Linearizable: the answer must cover everything committed anywhere before we asked.
+        const ctx = `r${reads++}`;
+        readFloor.set(ctx, Math.max(...[...net.nodes.values()].map((n) => n.commit)));
+        net.readIndex(id, ctx);
+        break;
+      }
+      case "transfer": {
+        const leader = net.leader();
+        if (leader) leader.raw.transferLeader(BigInt(pick(members)));
+        break;
+      }
+      case "partition": {
+        net.heal();
+        const shuffled = [...members].sort(() => rng() - 0.5);
+        const cut = 1 + Math.floor(rng() * (shuffled.length - 1));
+        net.partition(shuffled.slice(0, cut), shuffled.slice(cut));
+        break;
+      }
+      case "heal":
+        net.heal();
+        break;
+      case "restart":
+        node.restart();
+        break;
+      case "compact":
+        if (node.appliedIndex > node.storage.snapshot().meta.index) compactions++;
+        node.compact();
+        break;
+      case "membership": {
+        const leader = net.leader();
+        if (!o.membership || !leader || !members.includes(Number(leader.id))) break;
+        const cs = leader.confState;
+        const lid = Number(leader.id);
+        try {
+          if (cs.learners.length > 0) {
+            net.proposeConfChange(lid, { type: "addNode", nodeId: Number(cs.learners[0]) });
+          } else if (cs.voters.length > 3) {
+            net.proposeConfChange(lid, { type: "removeNode", nodeId: Number(pick(cs.voters)) }); // maybe itself
+          } else {
+            const nid = nextId++;
+            net.addNode(nid);
+            net.proposeConfChange(lid, { type: rng() < 0.5 ? "addNode" : "addLearnerNode", nodeId: nid });
+          }
+          confChanges++;
+        } catch {
+          // a change is already pending, or a transfer is under way
+        }
+        break;
+      }
     }
+    refreshMembers();
     inv.check(where);
+    checkReads(where);
   }
 
-  // Heal everything: a leader must emerge and a new proposal must reach every node.
+  // Heal everything: a leader must emerge and a new proposal must reach every member.
   net.heal();
   let done = false;
-  for (let round = 0; round < 300 && !done; round++) {
+  for (let round = 0; round < 400 && !done; round++) {
     net.tickAll(1);
+    refreshMembers();
     const leader = net.leader();
     if (leader && round % 5 === 0) net.tryPropose(Number(leader.id), "final");
-    done = [...net.nodes.values()].every((n) => n.applied.includes("final"));
+    done = members.every((id) => net.n(id).applied.includes("final"));
     inv.check(`seed ${o.seed} healing round ${round}`);
   }
-  assert.ok(done, `seed ${o.seed}: the healed cluster commits a new proposal everywhere`);
-  // Every node applied the same sequence.
-  const first = net.n(1).applied;
-  for (const n of net.nodes.values()) assert.deepEqual(n.applied, first, `seed ${o.seed}: node ${n.id} state machine`);
+  assert.ok(done, `seed ${o.seed}: the healed cluster commits a new proposal on every member`);
+  const first = net.n(members[0]!).applied;
+  for (const id of members) assert.deepEqual(net.n(id).applied, first, `seed ${o.seed}: node ${id} state machine`);
   const story = net.take();
   return {
     proposals,
@@ -134,7 +239,14 @@ export function simulate(o: SimOptions) {
     elections: (story.match(/ is leader at term /g) ?? []).length,
     snapshotsSent: (story.match(/ snap term=\S+ snapshot=.*[^)]$/gm) ?? []).length,
     rejections: (story.match(/ appResp .* reject/g) ?? []).length,
-    compactions: snapshots,
+    compactions,
+    confChanges,
+    readsAnswered,
+    reads,
+    readIndexMsgs: (story.match(/ readIndex ctx/g) ?? []).length,
+    readStateLines: (story.match(/ read state /g) ?? []).length,
+    ctxHeartbeats: (story.match(/ heartbeat .*ctx/g) ?? []).length,
+    finalMembers: members.length,
   };
 }
 
@@ -146,18 +258,23 @@ function cloneMessage(m: Message): Message {
 
 describe("randomized simulation", () => {
   const configs = [
-    { size: 3, preVote: false, checkQuorum: false },
-    { size: 3, preVote: true, checkQuorum: true },
-    { size: 5, preVote: true, checkQuorum: false },
-    { size: 5, preVote: false, checkQuorum: true },
+    { size: 3, preVote: false, checkQuorum: false, membership: false },
+    { size: 3, preVote: true, checkQuorum: true, membership: true },
+    { size: 5, preVote: true, checkQuorum: false, membership: true },
+    { size: 5, preVote: false, checkQuorum: true, membership: false },
   ];
   for (const c of configs) {
-    test(`${c.size} nodes, preVote=${c.preVote}, checkQuorum=${c.checkQuorum}: safe under drops, reorders, partitions, restarts`, () => {
+    const name = `${c.size} nodes, preVote=${c.preVote}, checkQuorum=${c.checkQuorum}, membership changes=${c.membership}`;
+    test(`${name}: safe under drops, reorders, duplicates, partitions, restarts, compaction`, () => {
       let proposals = 0;
-      for (let seed = 1; seed <= 12; seed++) {
-        proposals += simulate({ seed, steps: 600, ...c }).proposals;
+      let elections = 0;
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const st = simulate({ seed, steps: STEPS, ...c });
+        proposals += st.proposals;
+        elections += st.elections;
       }
-      assert.ok(proposals > 100, `some proposals were accepted (${proposals})`);
+      assert.ok(proposals > SEEDS * 10, `proposals were accepted (${proposals})`);
+      assert.ok(elections > SEEDS * 2, `leadership changed hands (${elections} elections)`);
     });
   }
 });

@@ -141,6 +141,8 @@ export class Wal {
   private readonly retired = new Set<number>();
   private dirDirty = false;
 
+  /** Deletions of released segments, one at a time, oldest first, across releaseTo calls. */
+  private releasing: Promise<void> = Promise.resolve();
   private spare: SpareFile | undefined;
   private preparing: Promise<void> | undefined;
   private failure: WalError | undefined;
@@ -387,8 +389,13 @@ export class Wal {
     if (keep <= 0) return;
     const victims = this.segments.slice(0, keep);
     this.segments = this.segments.slice(keep);
-    // Oldest first, so a crash midway leaves a contiguous run of segments.
-    for (const v of victims) await fs.promises.rm(path.join(this.dir, v.name), { force: true });
+    // Serialized and oldest first, so a crash midway leaves a contiguous run of segments even
+    // when several calls overlap.
+    const run = this.releasing.then(async () => {
+      for (const v of victims) await fs.promises.rm(path.join(this.dir, v.name), { force: true });
+    });
+    this.releasing = run.catch(() => undefined);
+    return run;
   }
 
   stats(): WalStats {
@@ -409,6 +416,7 @@ export class Wal {
       }
     }
     while (this.round) await this.round;
+    await this.releasing;
     await this.preparing;
     if (this.spare) {
       fs.closeSync(this.spare.fd);
@@ -588,11 +596,6 @@ async function readLog(
   repair: boolean,
   visit: (type: RecordTypeCode, payload: Buffer) => void,
 ): Promise<ReadResult> {
-  for (let i = 1; i < all.length; i++) {
-    if (all[i]!.seq !== all[i - 1]!.seq + 1) {
-      throw new WalError("corrupt", `wal: segment sequence gap between ${all[i - 1]!.name} and ${all[i]!.name}`);
-    }
-  }
   let start = fromIndex === undefined ? 0 : -1;
   for (let i = all.length - 1; i >= 0 && fromIndex !== undefined; i--) {
     if (all[i]!.index <= fromIndex) {
@@ -601,6 +604,12 @@ async function readLog(
     }
   }
   if (start < 0) throw new WalError("snapshotNotFound", `wal: log in ${dir} starts after index ${fromIndex}`);
+  // Only the replayed range must be contiguous; older segments are on their way out.
+  for (let i = start + 1; i < all.length; i++) {
+    if (all[i]!.seq !== all[i - 1]!.seq + 1) {
+      throw new WalError("corrupt", `wal: segment sequence gap between ${all[i - 1]!.name} and ${all[i]!.name}`);
+    }
+  }
 
   let segments = all;
   let chain: number | undefined;

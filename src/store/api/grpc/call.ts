@@ -47,7 +47,10 @@ export class GrpcStream implements ServerCall {
   // message reader
   private prefix: Buffer | null = null;
   private prefixFill = 0;
-  private msg: Buffer | null = null;
+  // A message split across frames is kept as copies of what arrived (never allocated from the
+  // announced length, which would let a client make us allocate for bytes it never sends).
+  private msgLen = -1;
+  private msgParts: Buffer[] = [];
   private msgFill = 0;
   private msgFlag = 0;
   // callbacks (streaming); events that happen before registration are kept and replayed
@@ -130,7 +133,7 @@ export class GrpcStream implements ServerCall {
   /** DATA payload bytes for this stream. */
   onData(b: Buffer, start: number, end: number): void {
     while (start < end && !this.localDone) {
-      if (this.msg === null) {
+      if (this.msgLen < 0) {
         let flag: number;
         let len: number;
         if (this.prefixFill === 0 && end - start >= 5) {
@@ -154,20 +157,30 @@ export class GrpcStream implements ServerCall {
           start += len;
           continue;
         }
-        this.msg = Buffer.allocUnsafe(len);
+        this.msgLen = len;
         this.msgFill = 0;
         this.msgFlag = flag;
       }
-      const m = this.msg;
-      const k = Math.min(m.length - this.msgFill, end - start);
-      b.copy(m, this.msgFill, start, start + k);
+      const k = Math.min(this.msgLen - this.msgFill, end - start);
+      const piece = Buffer.allocUnsafe(k);
+      b.copy(piece, 0, start, start + k);
+      this.msgParts.push(piece);
       this.msgFill += k;
+      this.conn.partialBytes += k;
       start += k;
-      if (this.msgFill === m.length) {
-        this.msg = null;
+      if (this.msgFill === this.msgLen) {
+        const m = this.msgParts.length === 1 ? this.msgParts[0]! : Buffer.concat(this.msgParts, this.msgLen);
+        this.releasePartial();
         this.deliver(m, this.msgFlag);
-      }
+      } else this.conn.checkPartialBytes();
     }
+  }
+
+  private releasePartial(): void {
+    this.conn.partialBytes -= this.msgFill;
+    this.msgParts = [];
+    this.msgFill = 0;
+    this.msgLen = -1;
   }
 
   private checkPrefix(flag: number, len: number): boolean {
@@ -233,7 +246,7 @@ export class GrpcStream implements ServerCall {
   onRemoteEnd(): void {
     this.remoteDone = true;
     if (this.localDone) return;
-    if (this.msg !== null || this.prefixFill > 0) {
+    if (this.msgLen >= 0 || this.prefixFill > 0) {
       this.fail({ code: Status.INTERNAL, message: 'grpc: client half-closed in the middle of a message' });
       return;
     }
@@ -252,6 +265,7 @@ export class GrpcStream implements ServerCall {
   /** The stream is gone (client RST_STREAM, connection closed, server shutdown). */
   onClosed(): void {
     this.closed = true;
+    if (this.msgLen >= 0) this.releasePartial();
     if (!this.localDone) this.fireCancel();
   }
 
@@ -295,6 +309,7 @@ export class GrpcStream implements ServerCall {
 
   /** Ends the call from the server side on an error and tells the handler it is over. */
   private fail(st: CallStatus): void {
+    if (this.msgLen >= 0) this.releasePartial();
     if (this.localDone) return;
     this.end(st);
     this.fireCancel();

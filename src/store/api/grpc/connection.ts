@@ -383,7 +383,8 @@ export class Http2Connection {
       this.maybeRetire(existing);
       return;
     }
-    if (id <= this.lastStreamId) throw new ConnectionError(H2Error.STREAM_CLOSED, 'HEADERS on a closed stream');
+    // A stream we already closed, maybe reset while the client was still sending: ignore.
+    if (id <= this.lastStreamId) return;
     this.lastStreamId = id;
     if (this.goawaySent) return; // ignored; the client retries on another connection
     if (size > this.opts.maxHeaderListSize) {
