@@ -92,10 +92,8 @@ program
       "client-urls": cfg.advertiseClientUrls,
       "data-dir": cfg.dataDir,
     });
-    if (process.stdout.isTTY) {
-      process.stdout.write(`kplane store is serving etcd's v3 API on ${cfg.listenClientUrls.join(", ")}\n` +
-        `  try: etcdctl --endpoints=${cfg.advertiseClientUrls[0]} put hello world\n`);
-    }
+    process.stdout.write(`kplane store is serving etcd's v3 API on ${cfg.listenClientUrls.join(", ")} (data in ${cfg.dataDir})\n` +
+      `  try: ETCDCTL_API=3 etcdctl --endpoints=${cfg.advertiseClientUrls[0]} put hello world\n`);
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -13,7 +13,7 @@ const env = process.env;
 const scenarios = loadScenarios(new URL("./scenarios", import.meta.url).pathname);
 const only = env["KPLANE_DIFF_ONLY"] ? new RegExp(env["KPLANE_DIFF_ONLY"]) : null;
 const slow = env["KPLANE_DIFF_SLOW"] === "1";
-const jobs = Number(env["KPLANE_DIFF_JOBS"] ?? 4);
+const jobs = Number(env["KPLANE_DIFF_JOBS"] ?? 6);
 const dumpDir = env["KPLANE_DIFF_DUMP"] ?? null;
 const candidate = candidateTarget();
 const missing = [ETCD_BIN, ETCDCTL_BIN].filter((b) => !existsSync(b));

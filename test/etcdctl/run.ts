@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { normalize, type SideContext } from "./normalize.js";
+import { normalize, reconcileRemainingTtl, type SideContext } from "./normalize.js";
 import type { CompareOptions, Format, Scenario, Step } from "./scenario.js";
 import { ETCDCTL_BIN, etcdctlEnv, etcdctlOnce, startMember, type Member, type Target } from "./server.js";
 
@@ -260,12 +260,9 @@ export async function runPass(scenario: Scenario, format: Format, candidate: Tar
   try {
     for (const step of scenario.steps) {
       const record = (results: [RawResult, RawResult], args: string[], opts: CompareOptions) => {
-        outcomes.push({
-          line: step.line,
-          command: describe(step, bgArgs),
-          ref: sides[0].render(results[0], args, format, opts),
-          cand: sides[1].render(results[1], args, format, opts),
-        });
+        const ref = sides[0].render(results[0], args, format, opts);
+        const cand = sides[1].render(results[1], args, format, opts);
+        outcomes.push({ line: step.line, command: describe(step, bgArgs), ref, cand: reconcileRemainingTtl(args, ref, cand) });
       };
       switch (step.kind) {
         case "run":

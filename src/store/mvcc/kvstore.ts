@@ -236,6 +236,9 @@ export class KvStore {
     this.currentRev = Math.max(1, savedRev ?? last, last);
     if (scheduled !== undefined) {
       this.compactMainRev = scheduled;
+      // Compaction may have deleted every revision up to it (the newest being tombstones): the
+      // store is still at least at the compaction revision, as etcd restores it.
+      if (this.currentRev < scheduled) this.currentRev = scheduled;
       const keep = this.index.compact(scheduled);
       if (finished !== scheduled) this.pendingCompaction = this.deleteHistory(scheduled, keep);
     }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, describe, it } from "node:test";
+import { after, describe, it, mock } from "node:test";
 import type { Entry, HardState } from "../raft/types.js";
 import { crc32c } from "./crc32c.js";
 import { WalError } from "./errors.js";
@@ -233,6 +233,32 @@ describe("segments", () => {
     await r.wal.close();
     // The start of the log is gone, so replay from the beginning is impossible.
     await rejectsCode(Wal.open(dir, o), "snapshotNotFound");
+  });
+
+  it("overlapping releaseTo calls delete oldest first, one at a time", async () => {
+    const dir = tmpdir();
+    const o: WalOptions = { segmentBytes: 4096 };
+    const wal = await Wal.create(dir, META, o);
+    for (let i = 1; i <= 100; i += 2) wal.save(hs(1, i), range(i, i + 1));
+    await wal.sync();
+    const segs = listSegments(dir);
+    const removed: string[] = [];
+    const realRm = fs.promises.rm;
+    const spy = mock.method(fs.promises, "rm", async (p: fs.PathLike, opts?: fs.RmOptions) => {
+      removed.push(path.basename(String(p)));
+      await new Promise((r) => setTimeout(r, 2)); // let the calls interleave if they could
+      return realRm(p, opts);
+    });
+    try {
+      const a = wal.releaseTo(segs[4]!.index);
+      const b = wal.releaseTo(segs[8]!.index);
+      await Promise.all([a, b]);
+    } finally {
+      spy.mock.restore();
+    }
+    assert.deepEqual(removed, segs.slice(0, 8).map((s) => s.name));
+    assert.deepEqual(listSegments(dir).map((s) => s.seq), segs.slice(8).map((s) => s.seq));
+    await wal.close();
   });
 
   it("a record bigger than a segment gets a segment of its own", async () => {

@@ -132,7 +132,7 @@ export class GrpcStream implements ServerCall {
 
   /** DATA payload bytes for this stream. */
   onData(b: Buffer, start: number, end: number): void {
-    while (start < end && !this.localDone) {
+    while (start < end && !this.localDone && !this.closed) {
       if (this.msgLen < 0) {
         let flag: number;
         let len: number;
@@ -307,7 +307,15 @@ export class GrpcStream implements ServerCall {
     }
   }
 
-  /** Ends the call from the server side on an error and tells the handler it is over. */
+  get streaming(): boolean {
+    return this.route !== undefined && this.route.kind === 'stream';
+  }
+
+  /** Ends the call from the server side (error, shutdown) and tells the handler it is over. */
+  abort(st: CallStatus): void {
+    this.fail(st);
+  }
+
   private fail(st: CallStatus): void {
     if (this.msgLen >= 0) this.releasePartial();
     if (this.localDone) return;

@@ -485,18 +485,48 @@ describe('HTTP/2 connection', () => {
     assert.equal(server.connectionCount, 0);
   });
 
-  it('server close sends GOAWAY NO_ERROR and cancels streams', async () => {
+  it('server close: GOAWAY NO_ERROR, streams end UNAVAILABLE, unary calls in flight finish', async () => {
     const { server, cancels } = makeServer();
     const s = await connect(server);
     s.feed(frame(FrameType.HEADERS, Flag.END_HEADERS, 1, requestHeaders('/t.S/Stream')));
+    s.feed(frame(FrameType.HEADERS, Flag.END_HEADERS, 3, requestHeaders('/t.S/Slow')));
+    s.feed(frame(FrameType.DATA, Flag.END_STREAM, 3, grpcMsg(Buffer.from('x'))));
     await settle();
-    const closed = server.close();
+    const closed = server.close(500);
     s.on('finish', () => s.destroy());
     await settle();
+    // a stream opened after the GOAWAY is not served
+    s.feed(frame(FrameType.HEADERS, Flag.END_HEADERS, 5, requestHeaders('/t.S/Echo')));
+    await closed;
     const f = parseFrames(s.written());
     assert.equal(goawayCode(f), H2Error.NO_ERROR);
-    assert.equal(f.find((x) => x.type === FrameType.GOAWAY)!.payload.readUInt32BE(0), 1);
+    assert.equal(f.find((x) => x.type === FrameType.GOAWAY)!.payload.readUInt32BE(0), 3);
     assert.deepEqual(cancels, ['stream']);
-    await closed;
+    assert.equal(response(f, 1).trailers!.get('grpc-status'), String(Status.UNAVAILABLE));
+    assert.deepEqual(response(f, 3).data, grpcMsg(Buffer.from('late')));
+    assert.equal(f.filter((x) => x.id === 5).length, 0);
+  });
+
+  it('caps bytes of half-received messages per connection', async () => {
+    const server = new GrpcServer({ maxReceiveMessageLength: 4 * 1024 * 1024 });
+    server.unary('/t.S/Echo', (req) => req);
+    const s = await connect(server);
+    // announced sizes cost nothing: only bytes that arrived count
+    for (let id = 1; id < 2001; id += 2) {
+      s.feed(frame(FrameType.HEADERS, Flag.END_HEADERS, id, requestHeaders('/t.S/Echo')));
+      s.feed(frame(FrameType.DATA, 0, id, grpcMsg(Buffer.alloc(4 * 1024 * 1024)).subarray(0, 6)));
+    }
+    await settle();
+    assert.equal(goawayCode(parseFrames(s.written())), undefined);
+    // 70 MiB of real partial data is too much
+    for (let id = 2001, sent = 0; sent < 70 * 1024 * 1024; id += 2) {
+      s.feed(frame(FrameType.HEADERS, Flag.END_HEADERS, id, requestHeaders('/t.S/Echo')));
+      s.feed(frame(FrameType.DATA, 0, id, grpcMsg(Buffer.alloc(4 * 1024 * 1024)).subarray(0, 16384)));
+      for (let k = 0; k < 127; k++) s.feed(frame(FrameType.DATA, 0, id, Buffer.alloc(16384)));
+      sent += 128 * 16384;
+      if (s.ended) break;
+    }
+    await settle();
+    assert.equal(goawayCode(parseFrames(s.written())), H2Error.ENHANCE_YOUR_CALM);
   });
 });

@@ -16,7 +16,7 @@ import {
   Writer,
 } from './frames.js';
 import { encodeHeaders, HpackDecoder, HpackError } from './hpack.js';
-import { type CallStatus, percentEncode } from './status.js';
+import { type CallStatus, percentEncode, Status } from './status.js';
 import type { Route } from './types.js';
 
 export interface ConnectionOptions {
@@ -91,7 +91,10 @@ export class Http2Connection {
   private readonly streams = new Map<number, GrpcStream>();
   private lastStreamId = 0;
   private ready: GrpcStream[] = [];
+  /** Outgoing message bytes queued across streams. */
   private buffered = 0;
+  /** Bytes of messages received in part, across streams (see checkPartialBytes). */
+  partialBytes = 0;
 
   private prefaceLeft = PREFACE.length;
   private gotSettings = false;
@@ -575,13 +578,13 @@ export class Http2Connection {
       // grpc-go does the same: tell the client to stop sending (RFC 9113 8.1)
       this.writeRst(s.id, H2Error.NO_ERROR);
     }
-    this.streams.delete(s.id);
     s.closed = true;
+    this.removeStream(s.id);
   }
 
   /** Drops a stream whose call is over on both sides. */
   private maybeRetire(s: GrpcStream): void {
-    if (s.closed) this.streams.delete(s.id);
+    if (s.closed) this.removeStream(s.id);
   }
 
   private writeRst(id: number, code: number): void {
@@ -600,8 +603,13 @@ export class Http2Connection {
     this.writeRst(id, code);
   }
 
+  private removeStream(id: number): void {
+    this.streams.delete(id);
+    if (this.streams.size === 0 && this.goawaySent && !this.closed) this.finishClose();
+  }
+
   private closeStream(s: GrpcStream): void {
-    this.streams.delete(s.id);
+    this.removeStream(s.id);
     this.buffered -= s.bufferedBytes;
     s.bufferedBytes = 0;
     s.queue = [];
@@ -719,16 +727,45 @@ export class Http2Connection {
     }
   }
 
-  /** Connection error or shutdown: GOAWAY, cancel every call, end the socket after the flush. */
-  goaway(code: number, debug: string): void {
-    if (this.goawaySent || this.destroyed) return;
-    this.goawaySent = true;
-    this.closed = true;
+  private writeGoaway(code: number, debug: string): void {
     const dbg = Buffer.from(debug.slice(0, 256), 'latin1');
     this.writer.frameHeader(8 + dbg.length, FrameType.GOAWAY, 0, 0);
     this.writer.u32(this.lastStreamId);
     this.writer.u32(code);
     this.writer.bytes(dbg, 0, dbg.length);
+  }
+
+  /** Connection error: GOAWAY, cancel every call, end the socket after the flush. */
+  goaway(code: number, debug: string): void {
+    if (this.closed || this.destroyed) return;
+    this.goawaySent = true;
+    this.writeGoaway(code, debug);
+    this.finishClose();
+  }
+
+  /**
+   * Server shutdown: GOAWAY(NO_ERROR); streaming calls end with UNAVAILABLE (clients such as
+   * clientv3 watch reconnect on that); unary calls in flight get `graceMs` to answer.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    if (!this.goawaySent && !this.closed && !this.destroyed) {
+      this.goawaySent = true;
+      this.writeGoaway(H2Error.NO_ERROR, 'server shutting down');
+      for (const s of [...this.streams.values()]) {
+        if (s.streaming) s.abort({ code: Status.UNAVAILABLE, message: 'grpc: the server is shutting down' });
+      }
+      if (this.streams.size === 0) this.finishClose();
+      else {
+        this.scheduleFlush();
+        setTimeout(() => this.finishClose(), graceMs).unref();
+      }
+    }
+    return this.closedPromise;
+  }
+
+  private finishClose(): void {
+    if (this.closed || this.destroyed) return;
+    this.closed = true;
     this.cancelAll();
     this.flush();
     this.socket.end();
@@ -736,10 +773,11 @@ export class Http2Connection {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  /** Server shutdown. */
-  shutdown(): Promise<void> {
-    this.goaway(H2Error.NO_ERROR, 'server shutting down');
-    return this.closedPromise;
+  /** Bytes of half-received messages across streams are capped: the client must finish them. */
+  checkPartialBytes(): void {
+    if (this.partialBytes > Math.max(64 * 1024 * 1024, 8 * this.opts.maxReceiveMessageLength)) {
+      this.goaway(H2Error.ENHANCE_YOUR_CALM, 'too many partial messages');
+    }
   }
 
   private cancelAll(): void {

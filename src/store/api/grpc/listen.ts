@@ -22,8 +22,8 @@ export interface ClientPortOptions {
 
 export interface ClientPort {
   readonly address: AddressInfo;
-  /** Stops listening and closes the connections accepted here. */
-  close(): Promise<void>;
+  /** Stops listening and closes the connections accepted here (see GrpcServer.close). */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** How long a new connection may stay silent before we know which protocol it speaks. */
@@ -107,10 +107,10 @@ export function listenClientPort(opts: ClientPortOptions): Promise<ClientPort> {
       server.on('error', () => {});
       resolve({
         address: server.address() as AddressInfo,
-        close: async () => {
+        close: async (graceMs = 1000) => {
           const closed = new Promise<void>((r) => server.close(() => r()));
           for (const s of others) s.destroy();
-          await Promise.all([...grpcConns].map((c) => c.shutdown()));
+          await Promise.all([...grpcConns].map((c) => c.shutdown(graceMs)));
           await closed;
         },
       });

@@ -63,9 +63,12 @@ export class GrpcServer implements ConnectionHost {
     return this.conns.size;
   }
 
-  /** GOAWAY to every connection, cancel their calls, and wait for the sockets to close. */
-  async close(): Promise<void> {
-    await Promise.all([...this.conns].map((c) => c.shutdown()));
+  /**
+   * GOAWAY to every connection; streaming calls end with UNAVAILABLE (their onCancel runs),
+   * unary calls in flight get `graceMs` to answer; resolves when the sockets have closed.
+   */
+  async close(graceMs = 1000): Promise<void> {
+    await Promise.all([...this.conns].map((c) => c.shutdown(graceMs)));
   }
 
   route(path: string): Route | undefined {
