@@ -46,12 +46,13 @@ export function toGrpcError(e: unknown): GrpcError {
   return new GrpcError(Status.UNKNOWN, e instanceof Error ? e.message : String(e));
 }
 
-/** HTTP status for a gRPC code, as grpc-gateway maps them. */
+/** HTTP status for a gRPC code, as etcd's grpc-gateway (v1) maps them. */
 export function httpStatusOf(code: number): number {
   switch (code) {
     case Status.OK: return 200;
     case Status.CANCELLED: return 408;
-    case Status.INVALID_ARGUMENT: case Status.FAILED_PRECONDITION: case Status.OUT_OF_RANGE: return 400;
+    case Status.INVALID_ARGUMENT: case Status.OUT_OF_RANGE: return 400;
+    case Status.FAILED_PRECONDITION: return 412;
     case Status.DEADLINE_EXCEEDED: return 504;
     case Status.NOT_FOUND: return 404;
     case Status.ALREADY_EXISTS: case Status.ABORTED: return 409;

@@ -27,6 +27,44 @@ function toPbEvent(ev: WatchEvent): PbEvent {
   });
 }
 
+/** Each event is encoded once, however many watchers receive it. */
+const encodedEvents = new WeakMap<WatchEvent, Uint8Array>();
+
+function encodeEvent(ev: WatchEvent): Uint8Array {
+  let b = encodedEvents.get(ev);
+  if (!b) {
+    b = toBinary(EventSchema, toPbEvent(ev));
+    encodedEvents.set(ev, b);
+  }
+  return b;
+}
+
+/** protobuf length-delimited field: tag, length, bytes. */
+function pushField(parts: Uint8Array[], tag: number, bytes: Uint8Array): number {
+  const head = [tag];
+  let n = bytes.length;
+  while (n >= 128) {
+    head.push((n & 127) | 128);
+    n >>>= 7;
+  }
+  head.push(n);
+  parts.push(Uint8Array.from(head), bytes);
+  return head.length + bytes.length;
+}
+
+/** WatchResponse{header, watch_id, events} from pre-encoded parts (the hot path of fan-out). */
+function encodeEventsResponse(headerBytes: Uint8Array, watchId: bigint, events: Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let size = pushField(parts, 0x0a, headerBytes);
+  if (watchId !== 0n) {
+    const id = toBinary(WatchResponseSchema, create(WatchResponseSchema, { watchId }));
+    parts.push(id);
+    size += id.length;
+  }
+  for (const e of events) size += pushField(parts, 0x5a, e);
+  return Buffer.concat(parts, size);
+}
+
 interface StreamWatcher {
   w: Watcher;
   progressNotify: boolean;
@@ -59,9 +97,12 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         const sw = watchers.get(BigInt(w.id));
         if (!sw) return;
         sw.idle = false;
-        const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
-        if (sw.fragment) sendFragments(resp, opts.maxRequestBytes, send);
-        else send(resp);
+        if (sw.fragment) {
+          const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
+          sendFragments(resp, opts.maxRequestBytes, send);
+        } else if (!closed) {
+          call.send(encodeEventsResponse(toBinary(ResponseHeaderSchema, header(rev)), BigInt(w.id), evs.map(encodeEvent)));
+        }
         if (progressPending) maybeProgress();
       },
       compacted(w, compactRev) {

@@ -366,7 +366,7 @@ export class Member {
   }
 
   private applyAlarm(a: AlarmRequest): AlarmResponse {
-    const resp = create(AlarmResponseSchema, { header: this.header() });
+    const resp = create(AlarmResponseSchema, {});
     const toPb = (x: { memberId: bigint; alarm: AlarmType }) => create(AlarmMemberSchema, { memberID: x.memberId, alarm: x.alarm });
     switch (a.action) {
       case AlarmRequest_AlarmAction.GET:

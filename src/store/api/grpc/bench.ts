@@ -1,16 +1,19 @@
 // Server CPU per unary call under h2load (Debian nghttp2-client). Not a test.
-//   node --import tsx src/store/api/grpc/bench.ts [seconds] [c x m ...]
+//   node --import tsx src/store/api/grpc/bench.ts [--tls] [seconds] [c x m ...]
 // e.g. "1x64 4x64 1x256". The server runs in this process; h2load is a separate process, so
 // this process's CPU time (process.cpuUsage) divided by completed calls is the server's cost.
 
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GrpcServer, listenClientPort } from './index.js';
 
-const seconds = Number(process.argv[2] ?? 5);
-const shapes = (process.argv.length > 3 ? process.argv.slice(3) : ['1x1', '1x16', '1x64', '1x256', '4x64']).map((s) => s.split('x').map(Number) as [number, number]);
+const argv = process.argv.slice(2);
+const useTls = argv[0] === '--tls';
+if (useTls) argv.shift();
+const seconds = Number(argv[0] ?? 5);
+const shapes = (argv.length > 1 ? argv.slice(1) : ['1x1', '1x16', '1x64', '1x256', '4x64']).map((s) => s.split('x').map(Number) as [number, number]);
 
 // a 34 B key + 64 B value request, and a RangeResponse-sized answer
 const reqMsg = Buffer.alloc(110, 0x61);
@@ -27,15 +30,22 @@ server.unary('/etcdserverpb.KV/Put', () => {
   calls++;
   return response;
 });
-const port = await listenClientPort({ grpc: server, port: 0 });
-const url = `http://127.0.0.1:${port.address.port}/etcdserverpb.KV/Put`;
+let tlsOpts: { key: Buffer; cert: Buffer } | undefined;
+if (useTls) {
+  const dir = mkdtempSync(join(tmpdir(), 'grpc-bench-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  tlsOpts = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
+  rmSync(dir, { recursive: true });
+}
+const port = await listenClientPort({ grpc: server, port: 0, tls: tlsOpts });
+const url = `${useTls ? 'https' : 'http'}://127.0.0.1:${port.address.port}/etcdserverpb.KV/Put`;
 
 function h2load(c: number, m: number, secs: number): Promise<string> {
   const args = ['-c', String(c), '-m', String(m), '-D', String(secs), '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', url];
   return new Promise((resolve, reject) => execFile('h2load', args, { timeout: (secs + 20) * 1000 }, (e, out) => (e ? reject(e) : resolve(out))));
 }
 
-console.log(`node ${process.version}, ${seconds} s per run`);
+console.log(`node ${process.version}, ${useTls ? 'TLS' : 'h2c'}, ${seconds} s per run`);
 console.log('conns x streams | req/s    | server CPU µs/call | CPU use | mean latency');
 for (const [c, m] of shapes) {
   await h2load(c, m, 1); // warm-up
