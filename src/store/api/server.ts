@@ -1,7 +1,7 @@
 import { GrpcServer, listenClientPort, type ClientPort } from "./grpc/index.js";
 import type { Member } from "../server/member.js";
 import { grpcUnary, unaryMethods } from "./services.js";
-import { watchStream } from "./watch.js";
+import { grpcOverheadBytes, watchStream } from "./watch.js";
 import { leaseKeepAlive, snapshotStream } from "./streams.js";
 import { gatewayStreams, httpHandler } from "./http.js";
 import type { StoreMetrics } from "../server/metrics.js";
@@ -18,8 +18,6 @@ export interface ApiOptions {
   metrics?: StoreMetrics;
 }
 
-/** etcd lets a gRPC message exceed --max-request-bytes by this much (envelope headroom). */
-const grpcOverheadBytes = 512 * 1024;
 
 /** Serves the member's v3 API (gRPC and HTTP on each client URL). */
 export async function serveClientApi(m: Member, opts: ApiOptions): Promise<ClientPort[]> {

@@ -10,11 +10,14 @@ import { toPbKv, keyRange } from "../server/apply.js";
 import type { ServerCall } from "./grpc/index.js";
 
 export interface WatchServiceOptions {
-  /** Responses larger than this are split when the watcher asked for fragments. */
+  /** --max-request-bytes: responses over it plus gRPC's allowance are split for watchers that asked. */
   maxRequestBytes: number;
   /** How often idle watchers that asked for progress notifications get one (etcd: 10 min). */
   progressNotifyIntervalMs: number;
 }
+
+/** etcd's allowance for gRPC framing beyond --max-request-bytes. */
+export const grpcOverheadBytes = 512 * 1024;
 
 /** A watch stream whose unsent bytes pass this is congested: its watchers wait unsynced. */
 const congestedBytes = 4 * 1024 * 1024;
@@ -99,7 +102,7 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         sw.idle = false;
         if (sw.fragment) {
           const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
-          sendFragments(resp, opts.maxRequestBytes, send);
+          sendFragments(resp, opts.maxRequestBytes + grpcOverheadBytes, send);
         } else if (!closed) {
           call.send(encodeEventsResponse(toBinary(ResponseHeaderSchema, header(rev)), BigInt(w.id), evs.map(encodeEvent)));
         }

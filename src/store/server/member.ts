@@ -165,7 +165,8 @@ export class Member {
       node.bootstrap([id]);
       confState = { voters: [id], learners: [] };
     } else {
-      const snap = snapshotter.load();
+      // Only a snapshot whose marker reached the WAL counts (a crash can leave one without).
+      const snap = snapshotter.load(await Wal.snapshotMarkers(walDir));
       const opened = await Wal.open(walDir, {
         fromSnapshot: snap ? { index: snap.meta.index, term: snap.meta.term } : undefined,
         segmentBytes: cfg.walSegmentBytes,
@@ -404,9 +405,9 @@ export class Member {
       const compactTo = index - this.cfg.snapshotCatchUpEntries;
       if (compactTo > this.storage.firstIndex()) {
         this.storage.compact(compactTo);
-        this.wal.releaseTo(compactTo);
+        await this.wal.releaseTo(compactTo);
       }
-      this.snapshotter.purge(5);
+      await this.snapshotter.purge(5);
       this.snapshotIndex = index;
     })()
       .catch((e) => this.die(e))

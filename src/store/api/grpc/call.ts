@@ -99,7 +99,7 @@ export class GrpcStream implements ServerCall {
     return this.cancelFired || (this.closed && !this.localDone);
   }
 
-  /** Validates the request headers and starts the call. Returns false if it was answered already. */
+  /** Validates the request headers and starts the call (or answers it at once). */
   start(method: string, contentType: string, encoding: string, endStream: boolean): void {
     // The order of checks and the texts follow grpc-go's server.
     if (!isGrpcContentType(contentType)) {

@@ -256,6 +256,11 @@ describe('HTTP/2 connection', () => {
     let f = parseFrames(s.written()).filter((x) => x.type === FrameType.DATA);
     assert.equal(Buffer.concat(f.map((x) => x.payload)).length, 100);
     assert.equal(calls[0]!.bufferedBytes, 900);
+    // blocked on the window, the server waits quietly (no flush loop)
+    const cpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 100));
+    const cpu = process.cpuUsage(cpu0);
+    assert.ok(cpu.user + cpu.system < 50_000, `busy while blocked: ${cpu.user + cpu.system} µs`);
     // more stream window: the rest flows
     s.feed(frame(FrameType.WINDOW_UPDATE, 0, 1, u32(10_000)));
     await settle();

@@ -618,11 +618,14 @@ export class Http2Connection {
     s.onClosed();
   }
 
+  /**
+   * Parks a stream that has data but no window or socket room. No flush is scheduled here (that
+   * would spin while blocked): what frees room (input frames, 'drain') schedules one.
+   */
   private markReady(s: GrpcStream): void {
     if (!s.inReady) {
       s.inReady = true;
       this.ready.push(s);
-      this.scheduleFlush();
     }
   }
 

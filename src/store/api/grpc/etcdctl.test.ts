@@ -35,22 +35,40 @@ describe('etcdctl (Go grpc client)', { skip: existsSync(ETCDCTL) ? false : 'etcd
   const watchCancels: number[] = [];
   const tokens: string[] = [];
 
+  const puts: number[] = [];
   server.unary('/etcdserverpb.KV/Range', (req, ctx) => {
     tokens.push(ctx.metadata.get('token') ?? '');
     // RangeRequest{key=1}: echo the requested key back with a fixed value
     const key = Buffer.from(req.subarray(2, 2 + req[1]!)).toString();
+    if (key === 'big') {
+      // 40 keys of 128 KiB: a 5 MiB response through Go's flow control
+      const kvs = Array.from({ length: 40 }, (_, i) => pbBytes(2, keyValue(`big${i}`, String.fromCharCode(97 + (i % 26)).repeat(128 * 1024))));
+      return Buffer.from([...header, ...kvs.flat(), ...pbVarint(4, 40)]);
+    }
     return Buffer.from([...header, ...pbBytes(2, keyValue(key, 'bar')), ...pbVarint(4, 1)]);
   });
+  server.unary('/etcdserverpb.KV/Put', (req) => {
+    puts.push(req.length);
+    return Buffer.from(header); // PutResponse{header}
+  });
   server.stream('/etcdserverpb.Watch/Watch', (call) => {
+    const timers: NodeJS.Timeout[] = [];
     call.onMessage(() => {
-      // WatchResponse{header, watch_id=2, created=3}, then one PUT event (events=11)
+      // WatchResponse{header, watch_id=2, created=3}, then a PUT and a DELETE event (events=11)
       call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbVarint(3, 1)]));
-      setTimeout(() => {
-        call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbBytes(11, [...pbVarint(1, 0), ...pbBytes(2, keyValue('foo', 'v1'))])]));
-        call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbBytes(11, [...pbVarint(1, 1), ...pbBytes(2, keyValue('foo', ''))])]));
-      }, 50);
+      timers.push(
+        setTimeout(() => {
+          call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbBytes(11, [...pbVarint(1, 0), ...pbBytes(2, keyValue('foo', 'v1'))])]));
+          call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbBytes(11, [...pbVarint(1, 1), ...pbBytes(2, keyValue('foo', ''))])]));
+        }, 50),
+        // after etcdctl's 2 s keepalive pings
+        setTimeout(() => call.send(Buffer.from([...header, ...pbVarint(2, 0), ...pbBytes(11, [...pbVarint(1, 0), ...pbBytes(2, keyValue('foo', 'late'))])])), 4500),
+      );
     });
-    call.onCancel(() => watchCancels.push(1));
+    call.onCancel(() => {
+      watchCancels.push(1);
+      timers.forEach(clearTimeout);
+    });
   });
 
   before(async () => {
@@ -85,9 +103,20 @@ describe('etcdctl (Go grpc client)', { skip: existsSync(ETCDCTL) ? false : 'etcd
     assert.equal(r.out, 'tlskey\nbar\n', r.err);
   });
 
-  it('watch gets the created response and events, and its exit cancels the stream', async () => {
-    const r = await etcdctl(`127.0.0.1:${plain.address.port}`, ['watch', 'foo'], 1500);
-    assert.equal(r.out, 'PUT\nfoo\nv1\nDELETE\nfoo\n\n', r.err);
+  it('put sends a 1 MiB value; get reads a 5 MiB response', async () => {
+    const value = 'v'.repeat(1024 * 1024);
+    const p = await etcdctl(`127.0.0.1:${plain.address.port}`, ['put', 'k', value], 10_000);
+    assert.equal(p.out, 'OK\n', p.err);
+    assert.ok(puts[0]! > 1024 * 1024);
+    const g = await etcdctl(`127.0.0.1:${plain.address.port}`, ['get', 'big', '--keys-only'], 10_000);
+    assert.equal(g.out.split('\n').filter((l) => l !== '').length, 40, g.err);
+    const full = await etcdctl(`127.0.0.1:${plain.address.port}`, ['get', 'big', '-w', 'json'], 10_000);
+    assert.ok(full.out.length > 5 * 1024 * 1024, full.err);
+  });
+
+  it('watch gets the created response and events across keepalive pings; its exit cancels the stream', async () => {
+    const r = await etcdctl(`127.0.0.1:${plain.address.port}`, ['watch', 'foo'], 5500);
+    assert.equal(r.out, 'PUT\nfoo\nv1\nDELETE\nfoo\n\nPUT\nfoo\nlate\n', r.err);
     for (let i = 0; i < 100 && watchCancels.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
     assert.equal(watchCancels.length, 1);
   });
