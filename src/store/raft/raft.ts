@@ -33,7 +33,10 @@ export interface Config {
   /** Ticks between the leader's heartbeats; must be less than electionTick. */
   heartbeatTick: number;
   storage: Storage;
-  /** On restart: the last index already applied; committed entries up to it are not handed out again. */
+  /**
+   * On restart: the last index already applied; committed entries up to it are not handed out
+   * again. Only safe if storage's ConfState reflects every conf change up to it (see README).
+   */
   applied?: number;
   /** Poll with pre-votes before bumping the term, so a node cut off and rejoining does not depose a healthy leader. */
   preVote?: boolean;
@@ -124,10 +127,12 @@ export class Raft {
   }
 
   private loadState(hs: HardState): void {
-    if (hs.commit < this.log.committed || hs.commit > this.log.lastIndex()) {
-      throw new RangeError(`raft: hard state commit ${hs.commit} is out of range [${this.log.committed}, ${this.log.lastIndex()}]`);
+    if (hs.commit > this.log.lastIndex()) {
+      throw new RangeError(`raft: hard state commit ${hs.commit} is beyond the last index ${this.log.lastIndex()}`);
     }
-    this.log.committed = hs.commit;
+    // A commit below the snapshot (a commit-only hard state that was not fsynced before the
+    // snapshot was) is harmless: the snapshot is committed by definition.
+    this.log.committed = Math.max(hs.commit, this.log.committed);
     this.term = hs.term;
     this.vote = hs.vote;
   }
