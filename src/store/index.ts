@@ -23,6 +23,7 @@ export interface StoreConfig {
   autoCompactionMode: "periodic" | "revision";
   autoCompactionRetention: string;
   progressNotifyIntervalMs: number;
+  walSegmentBytes?: number;
 }
 
 /** etcd's defaults (3.5), for flags a caller leaves out. */
@@ -84,6 +85,7 @@ export async function startStore(cfg: StoreConfig): Promise<RunningStore> {
     electionMs: cfg.electionMs,
     autoCompactionMode: cfg.autoCompactionMode,
     autoCompactionRetention: cfg.autoCompactionRetention,
+    walSegmentBytes: cfg.walSegmentBytes,
     metrics,
   };
   member = await Member.start(mcfg);

@@ -128,9 +128,11 @@ export function unaryMethods(m: Member, opts: ServiceOptions): UnaryMethod[] {
     // --- Cluster ---
     method({
       path: "/etcdserverpb.Cluster/MemberList", gateway: "/v3/cluster/member/list", input: MemberListRequestSchema, output: MemberListResponseSchema,
-      handle: () => withHeader(create(MemberListResponseSchema, {
+      // etcd's cluster service headers carry no revision.
+      handle: () => create(MemberListResponseSchema, {
+        header: create(ResponseHeaderSchema, { clusterId: m.clusterId, memberId: m.id, raftTerm: BigInt(m.term) }),
         members: [create(MemberSchema, { ID: m.id, name: m.cfg.name, peerURLs: opts.peerUrls, clientURLs: opts.clientUrls })],
-      })),
+      }),
     }),
     // --- Maintenance ---
     method({

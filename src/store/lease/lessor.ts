@@ -97,7 +97,11 @@ export class Lessor implements LeaseLink {
   renew(id: bigint): number {
     const l = this.leases.get(id);
     if (!l) throw new ErrLeaseNotFound();
-    l.expiry = this.now() + l.ttl * 1000;
+    const now = this.now();
+    // An expired lease is as good as revoked (its revoke is proposed or about to be): etcd
+    // answers a keep-alive for it with "not found" rather than bringing it back.
+    if (l.expiry < now) throw new ErrLeaseNotFound();
+    l.expiry = now + l.ttl * 1000;
     return l.ttl;
   }
 

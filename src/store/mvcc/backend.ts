@@ -25,6 +25,7 @@ export class Backend {
   private lastWrite: Promise<unknown> = Promise.resolve();
   private pending: Array<{ bucket: Bucket; key: Buffer; k: string; value: Uint8Array | null }> = [];
   private commitTimer: NodeJS.Timeout | undefined;
+  private commitQueued = false;
   /** Batch limits, as etcd's backend (--backend-batch-interval, --backend-batch-limit). */
   batchIntervalMs = 100;
   batchLimit = 10_000;
@@ -65,8 +66,18 @@ export class Backend {
     const k = key.toString("latin1");
     this.buffer.get(bucket)!.set(k, value);
     this.pending.push({ bucket, key, k, value });
-    if (this.pending.length >= this.batchLimit) this.commit();
-    else this.commitTimer ??= setTimeout(() => this.commit(), this.batchIntervalMs);
+    // At the limit, commit when the current turn is done, never in the middle of it: an apply
+    // batch (its revisions, lease changes, then the consistent index) must land in one LMDB
+    // transaction, or a crash between two could keep changes whose entries are applied again.
+    if (this.pending.length >= this.batchLimit) {
+      if (!this.commitQueued) {
+        this.commitQueued = true;
+        queueMicrotask(() => {
+          this.commitQueued = false;
+          this.commit();
+        });
+      }
+    } else this.commitTimer ??= setTimeout(() => this.commit(), this.batchIntervalMs);
   }
 
   /** Commits every pending write as one LMDB transaction. */
@@ -182,6 +193,9 @@ export class Backend {
     rmSync(next, { recursive: true, force: true });
     mkdirSync(next);
     await this.root.backup(next, true);
+    // A defragment killed after its renames left the old copy behind; the rename below needs
+    // the name free (a non-empty directory is not replaced).
+    rmSync(join(this.dir, "db_old"), { recursive: true, force: true });
     const old = this.root;
     this.openEnv(next);
     // Renaming the directories of open environments is safe: LMDB holds file descriptors.

@@ -1,11 +1,12 @@
+import { create } from "@bufbuild/protobuf";
+import { CompactionRequestSchema, type CompactionRequest } from "../api/gen/rpc_pb.js";
 import { StoreError } from "../errors.js";
-import type { RequestOf } from "./request.js";
 
 /** What the compactor needs from the member. */
 interface Compactable {
   readonly kv: { currentRev: number; compactMainRev: number };
   isLeader(): boolean;
-  propose(kind: "compaction", req: RequestOf<"compaction">): Promise<unknown>;
+  propose(kind: "compaction", req: CompactionRequest): Promise<unknown>;
 }
 
 /** Parses --auto-compaction-retention: a duration ("30m", "1h30m", "10s") or a number of hours. */
@@ -70,7 +71,7 @@ export class Compactor {
   private async compactTo(rev: number): Promise<boolean> {
     if (!this.m.isLeader() || rev <= 0 || rev <= this.m.kv.compactMainRev) return true;
     try {
-      await this.m.propose("compaction", { revision: BigInt(rev), physical: false } as RequestOf<"compaction">);
+      await this.m.propose("compaction", create(CompactionRequestSchema, { revision: BigInt(rev) }));
       return true;
     } catch (e) {
       return e instanceof StoreError && e.kind === "compacted";

@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
-  AlarmMemberSchema, AlarmRequest_AlarmAction, AlarmResponseSchema, AlarmType, CompactionResponseSchema,
+  AlarmMemberSchema, AlarmRequestSchema, AlarmRequest_AlarmAction, LeaseRevokeRequestSchema, AlarmResponseSchema, AlarmType, CompactionResponseSchema,
   LeaseGrantResponseSchema, LeaseRevokeResponseSchema, ResponseHeaderSchema,
   type AlarmRequest, type AlarmResponse, type CompactionRequest, type CompactionResponse,
   type DeleteRangeRequest, type DeleteRangeResponse, type LeaseGrantRequest, type LeaseGrantResponse,
@@ -535,7 +535,7 @@ export class Member {
     if (quota <= 0) return;
     if (this.alarms.has(AlarmType.NOSPACE)) throw new StoreError("noSpace");
     if (this.backend.size() + cost + 256 > quota) {
-      this.propose("alarm", { action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.id, alarm: AlarmType.NOSPACE } as RequestOf<"alarm">)
+      this.propose("alarm", create(AlarmRequestSchema, { action: AlarmRequest_AlarmAction.ACTIVATE, memberID: this.id, alarm: AlarmType.NOSPACE }))
         .catch(() => {});
       throw new StoreError("noSpace");
     }
@@ -544,7 +544,7 @@ export class Member {
   private revokeExpiredLeases(): void {
     if (this.leader !== this.id || this.stopped) return;
     for (const l of this.lessor.expired(1000)) {
-      this.propose("leaseRevoke", { ID: l.id } as RequestOf<"leaseRevoke">).catch(() => {});
+      this.propose("leaseRevoke", create(LeaseRevokeRequestSchema, { ID: l.id })).catch(() => {});
     }
   }
 

@@ -282,21 +282,34 @@ export class GrpcStream implements ServerCall {
     }
     if (res instanceof Uint8Array) this.respond(res);
     else if (res !== null && typeof res === 'object' && typeof res.then === 'function') {
-      res.then(
+      // The callbacks never throw (respond/reject catch), so no rejection goes unhandled.
+      Promise.resolve(res).then(
         (r) => this.respond(r),
-        (e: unknown) => this.end(statusOf(e)),
+        (e: unknown) => this.reject(e),
       );
     } else this.end({ code: Status.INTERNAL, message: 'grpc: handler returned no message' });
   }
 
+  private reject(e: unknown): void {
+    try {
+      this.end(statusOf(e));
+    } catch {
+      this.conn.internalError();
+    }
+  }
+
   private respond(r: Uint8Array): void {
     if (this.localDone || this.closed) return;
-    if (!(r instanceof Uint8Array)) {
-      this.end({ code: Status.INTERNAL, message: 'grpc: handler returned no message' });
-      return;
+    try {
+      if (!(r instanceof Uint8Array)) {
+        this.end({ code: Status.INTERNAL, message: 'grpc: handler returned no message' });
+        return;
+      }
+      this.send(r);
+      this.end(OK);
+    } catch {
+      this.conn.internalError();
     }
-    this.send(r);
-    this.end(OK);
   }
 
   private callStreamHandler(h: StreamHandler): void {

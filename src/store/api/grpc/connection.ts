@@ -160,9 +160,13 @@ export class Http2Connection {
     try {
       this.parse(chunk);
     } catch (e) {
-      if (e instanceof ConnectionError) this.goaway(e.h2code, e.message);
-      else if (e instanceof HpackError) this.goaway(H2Error.COMPRESSION_ERROR, e.message);
-      else this.goaway(H2Error.INTERNAL_ERROR, 'internal error');
+      try {
+        if (e instanceof ConnectionError) this.goaway(e.h2code, e.message);
+        else if (e instanceof HpackError) this.goaway(H2Error.COMPRESSION_ERROR, e.message);
+        else this.internalError();
+      } catch {
+        this.socket.destroy();
+      }
     }
     this.scheduleFlush();
   }
@@ -364,10 +368,7 @@ export class Http2Connection {
       }
     }
     if (e0 > s0) s.onData(b, s0, e0);
-    if (endStream && !s.closed) {
-      s.onRemoteEnd();
-      this.maybeRetire(s);
-    }
+    if (endStream && !s.closed) s.onRemoteEnd();
   }
 
   private onHeaderBlock(id: number, flags: number, b: Buffer, start: number, end: number): void {
@@ -383,7 +384,6 @@ export class Http2Connection {
         return;
       }
       existing.onRemoteEnd();
-      this.maybeRetire(existing);
       return;
     }
     // A stream we already closed, maybe reset while the client was still sending: ignore.
@@ -391,11 +391,11 @@ export class Http2Connection {
     this.lastStreamId = id;
     if (this.goawaySent) return; // ignored; the client retries on another connection
     if (size > this.opts.maxHeaderListSize) {
-      this.rstNew(id, H2Error.FRAME_SIZE_ERROR);
+      this.writeRst(id, H2Error.FRAME_SIZE_ERROR);
       return;
     }
     if (this.streams.size >= this.opts.maxConcurrentStreams) {
-      this.rstNew(id, H2Error.REFUSED_STREAM);
+      this.writeRst(id, H2Error.REFUSED_STREAM);
       return;
     }
     let path = '';
@@ -420,13 +420,12 @@ export class Http2Connection {
       }
     }
     if (path === '' || method === '') {
-      this.rstNew(id, H2Error.PROTOCOL_ERROR); // malformed request (RFC 9113 8.3.1)
+      this.writeRst(id, H2Error.PROTOCOL_ERROR); // malformed request (RFC 9113 8.3.1)
       return;
     }
     const s = new GrpcStream(this, id, fields, path, this.host.route(path));
     this.streams.set(id, s);
     s.start(method, contentType, encoding, endStream);
-    this.maybeRetire(s);
   }
 
   private onSettings(flags: number, id: number, b: Buffer, start: number, end: number): void {
@@ -582,11 +581,6 @@ export class Http2Connection {
     this.removeStream(s.id);
   }
 
-  /** Drops a stream whose call is over on both sides. */
-  private maybeRetire(s: GrpcStream): void {
-    if (s.closed) this.removeStream(s.id);
-  }
-
   private writeRst(id: number, code: number): void {
     this.writer.frameHeader(4, FrameType.RST_STREAM, 0, id);
     this.writer.u32(code);
@@ -597,10 +591,6 @@ export class Http2Connection {
     this.writeRst(id, code);
     const s = this.streams.get(id);
     if (s !== undefined) this.closeStream(s);
-  }
-
-  private rstNew(id: number, code: number): void {
-    this.writeRst(id, code);
   }
 
   private removeStream(id: number): void {
@@ -711,9 +701,27 @@ export class Http2Connection {
     }
   }
 
+  /** A bug of ours, outside input parsing: drop the connection rather than the process. */
+  internalError(): void {
+    if (this.destroyed) return;
+    try {
+      this.goaway(H2Error.INTERNAL_ERROR, 'internal error');
+    } finally {
+      this.socket.destroy();
+    }
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     if (this.destroyed) return;
+    try {
+      this.flushNow();
+    } catch {
+      this.internalError();
+    }
+  }
+
+  private flushNow(): void {
     if (this.ready.length > 0 && !this.closed) this.pumpAll();
     if (this.writer.pending === 0) return;
     const chunks = this.writer.take();
@@ -770,7 +778,7 @@ export class Http2Connection {
     if (this.closed || this.destroyed) return;
     this.closed = true;
     this.cancelAll();
-    this.flush();
+    this.flushNow();
     this.socket.end();
     // If the client does not close its side, do not wait for ever.
     setTimeout(() => this.socket.destroy(), 2000).unref();

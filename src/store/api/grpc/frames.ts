@@ -54,7 +54,9 @@ export const DEFAULT_WINDOW = 65535;
 export const MAX_WINDOW = 0x7fffffff;
 export const DEFAULT_MAX_FRAME = 16384;
 
-const SLAB = 32 * 1024;
+/** Slabs are allocated on demand, so an idle connection holds at most one partly used slab. */
+const SLAB = 16 * 1024;
+const NO_SLAB = Buffer.alloc(0);
 /** Payloads up to this size are copied into the slab; larger ones are queued by reference. */
 const COPY_MAX = 2048;
 
@@ -64,7 +66,7 @@ const COPY_MAX = 2048;
  * as references. `take()` returns the chunks to write, in order.
  */
 export class Writer {
-  private slab = Buffer.allocUnsafe(SLAB);
+  private slab = NO_SLAB;
   private start = 0;
   private pos = 0;
   private chunks: Buffer[] = [];
@@ -145,8 +147,8 @@ export class Writer {
     const c = this.chunks;
     this.chunks = [];
     this.pending = 0;
-    if (this.slab.length - this.pos < 512) {
-      this.slab = Buffer.allocUnsafe(SLAB);
+    if (this.slab.length - this.pos < 1024) {
+      this.slab = NO_SLAB;
       this.start = 0;
       this.pos = 0;
     }

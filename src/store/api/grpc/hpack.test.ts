@@ -141,6 +141,7 @@ describe('HPACK decoder errors and limits', () => {
     bad('be'); // dynamic index with an empty table
     bad('ff'); // truncated integer
     bad('ff ff ff ff ff ff 0f'); // integer overflow
+    bad('ff 80 80 80 80 80 80 80 80 00'); // endless zero continuation bytes
     bad('400a 6375'); // string longer than the block
     bad('3fe2 1f'); // size update to 4097, above the 4096 setting
     bad('82 20'); // size update after a field

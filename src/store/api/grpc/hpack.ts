@@ -149,6 +149,7 @@ export function huffmanDecode(buf: Uint8Array, start: number, end: number): stri
 
 /** Entry overhead per RFC 7541 4.1; names and values are latin1 so length == octets. */
 const ENTRY_OVERHEAD = 32;
+const EMPTY = new Uint8Array(0);
 
 export class HpackDecoder {
   // Dynamic table as a ring, newest at `head - 1`.
@@ -188,76 +189,90 @@ export class HpackDecoder {
    * usable); the caller compares the returned size with its limit.
    */
   decode(buf: Uint8Array, start: number, end: number, out: string[], limit = Infinity): number {
-    let p = start;
+    this.buf = buf;
+    this.p = start;
+    this.end = end;
     let listSize = 0;
     let first = true;
-    // Integer with an N-bit prefix (5.1); values beyond 2^31 are refused.
-    const int = (mask: number): number => {
-      if (p >= end) throw new HpackError('hpack: truncated integer');
-      let v = buf[p++]! & mask;
-      if (v < mask) return v;
-      let m = 0;
-      let c: number;
-      do {
-        if (p >= end) throw new HpackError('hpack: truncated integer');
-        c = buf[p++]!;
-        v += (c & 0x7f) * 2 ** m;
-        m += 7;
-        if (m > 28 + 7 || v > 0x7fffffff) throw new HpackError('hpack: integer overflow');
-      } while (c & 0x80);
-      return v;
-    };
-    const str = (): string => {
-      if (p >= end) throw new HpackError('hpack: truncated string');
-      const huff = buf[p]! & 0x80;
-      const len = int(0x7f);
-      if (len > end - p) throw new HpackError('hpack: string exceeds block');
-      const s = huff ? huffmanDecode(buf, p, p + len) : latin1Slice.call(buf, p, p + len);
-      p += len;
-      return s;
-    };
-    while (p < end) {
-      const c = buf[p]!;
-      let name: string;
-      let value: string;
-      if (c & 0x80) {
-        // 6.1 indexed field
-        const idx = int(0x7f);
-        if (idx === 0) throw new HpackError('hpack: index 0');
-        if (idx <= STATIC_LEN) {
-          const e = STATIC[idx - 1]!;
-          name = e[0];
-          value = e[1];
+    try {
+      while (this.p < end) {
+        const c = buf[this.p]!;
+        let name: string;
+        let value: string;
+        if (c & 0x80) {
+          // 6.1 indexed field
+          const idx = this.int(0x7f);
+          if (idx === 0) throw new HpackError('hpack: index 0');
+          if (idx <= STATIC_LEN) {
+            const e = STATIC[idx - 1]!;
+            name = e[0];
+            value = e[1];
+          } else {
+            const j = this.dynIndex(idx);
+            name = this.names[j]!;
+            value = this.values[j]!;
+          }
+        } else if (c & 0x40) {
+          // 6.2.1 literal with incremental indexing
+          const idx = this.int(0x3f);
+          name = idx === 0 ? this.str() : this.nameAt(idx);
+          value = this.str();
+          this.insert(name, value);
+        } else if (c & 0x20) {
+          // 6.3 dynamic table size update: only at the start of a block, within the setting
+          if (!first) throw new HpackError('hpack: table size update after a field');
+          const v = this.int(0x1f);
+          if (v > this.settingsMax) throw new HpackError('hpack: table size update above limit');
+          this.maxSize = v;
+          this.evict(0);
+          continue;
         } else {
-          const j = this.dynIndex(idx);
-          name = this.names[j]!;
-          value = this.values[j]!;
+          // 6.2.2 / 6.2.3 literal without indexing / never indexed
+          const idx = this.int(0x0f);
+          name = idx === 0 ? this.str() : this.nameAt(idx);
+          value = this.str();
         }
-      } else if (c & 0x40) {
-        // 6.2.1 literal with incremental indexing
-        const idx = int(0x3f);
-        name = idx === 0 ? str() : this.nameAt(idx);
-        value = str();
-        this.insert(name, value);
-      } else if (c & 0x20) {
-        // 6.3 dynamic table size update: only at the start of a block, within the setting
-        if (!first) throw new HpackError('hpack: table size update after a field');
-        const v = int(0x1f);
-        if (v > this.settingsMax) throw new HpackError('hpack: table size update above limit');
-        this.maxSize = v;
-        this.evict(0);
-        continue;
-      } else {
-        // 6.2.2 / 6.2.3 literal without indexing / never indexed
-        const idx = int(0x0f);
-        name = idx === 0 ? str() : this.nameAt(idx);
-        value = str();
+        first = false;
+        listSize += name.length + value.length + ENTRY_OVERHEAD;
+        if (listSize <= limit) out.push(name, value);
       }
-      first = false;
-      listSize += name.length + value.length + ENTRY_OVERHEAD;
-      if (listSize <= limit) out.push(name, value);
+    } finally {
+      this.buf = EMPTY;
     }
     return listSize;
+  }
+
+  // the block being decoded
+  private buf: Uint8Array = EMPTY;
+  private p = 0;
+  private end = 0;
+
+  /** Integer with an N-bit prefix (5.1); values beyond 2^31 are refused. */
+  private int(mask: number): number {
+    const buf = this.buf;
+    if (this.p >= this.end) throw new HpackError('hpack: truncated integer');
+    let v = buf[this.p++]! & mask;
+    if (v < mask) return v;
+    let m = 0;
+    let c: number;
+    do {
+      if (this.p >= this.end) throw new HpackError('hpack: truncated integer');
+      c = buf[this.p++]!;
+      v += (c & 0x7f) * 2 ** m;
+      m += 7;
+      if (m > 35 || v > 0x7fffffff) throw new HpackError('hpack: integer overflow');
+    } while (c & 0x80);
+    return v;
+  }
+
+  private str(): string {
+    if (this.p >= this.end) throw new HpackError('hpack: truncated string');
+    const huff = this.buf[this.p]! & 0x80;
+    const len = this.int(0x7f);
+    const p = this.p;
+    if (len > this.end - p) throw new HpackError('hpack: string exceeds block');
+    this.p = p + len;
+    return huff ? huffmanDecode(this.buf, p, p + len) : latin1Slice.call(this.buf, p, p + len);
   }
 
   private dynIndex(idx: number): number {

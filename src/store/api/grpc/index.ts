@@ -1,7 +1,7 @@
 // gRPC over HTTP/2 on a raw socket: the server transport of kplane's etcd-compatible store.
 // See README.md for the design.
 
-export { GrpcServer, type GrpcServerOptions } from './server.js';
+export { GrpcServer, type GrpcServerOptions, type ServedConnection } from './server.js';
 export { listenClientPort, type ClientPort, type ClientPortOptions } from './listen.js';
 export { GrpcError, Status, type StatusCode, type CallStatus } from './status.js';
 export type { CallContext, UnaryHandler, ServerCall, StreamHandler } from './types.js';

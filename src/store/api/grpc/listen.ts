@@ -5,9 +5,8 @@
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import type { Http2Connection } from './connection.js';
 import { PREFACE } from './frames.js';
-import type { GrpcServer } from './server.js';
+import type { GrpcServer, ServedConnection } from './server.js';
 
 export interface ClientPortOptions {
   readonly grpc: GrpcServer;
@@ -30,7 +29,7 @@ export interface ClientPort {
 const SNIFF_TIMEOUT_MS = 30_000;
 
 export function listenClientPort(opts: ClientPortOptions): Promise<ClientPort> {
-  const grpcConns = new Set<Http2Connection>();
+  const grpcConns = new Set<ServedConnection>();
   const others = new Set<net.Socket>();
 
   const toGrpc = (sock: net.Socket, head?: Buffer): void => {

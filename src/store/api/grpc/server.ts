@@ -18,6 +18,14 @@ export interface GrpcServerOptions {
   readonly maxBufferedBytesPerConnection?: number;
 }
 
+/** A connection being served. */
+export interface ServedConnection {
+  /** Resolves when the socket has closed. */
+  readonly done: Promise<void>;
+  /** GOAWAY, then close (see GrpcServer.close). */
+  shutdown(graceMs: number): Promise<void>;
+}
+
 export class GrpcServer implements ConnectionHost {
   readonly opts: ConnectionOptions;
   private readonly routes = new Map<string, Route>();
@@ -53,7 +61,7 @@ export class GrpcServer implements ConnectionHost {
   }
 
   /** Serves HTTP/2 on a connected socket; `head` is bytes already read from it (the preface). */
-  handleConnection(socket: Duplex, head?: Buffer): Http2Connection {
+  handleConnection(socket: Duplex, head?: Buffer): ServedConnection {
     const c = new Http2Connection(socket, this, head);
     this.conns.add(c);
     return c;
