@@ -42,6 +42,7 @@ program
   .option("--auto-compaction-mode <mode>", "periodic or revision", d.autoCompactionMode)
   .option("--auto-compaction-retention <r>", "history to keep: a duration or hours (periodic), revisions (revision); 0 = off", d.autoCompactionRetention)
   .option("--experimental-watch-progress-notify-interval <d>", "interval of progress notifications to watchers that asked", duration, d.progressNotifyIntervalMs)
+  .option("--experimental-wal-segment-bytes <n>", "kplane: size of preallocated WAL segments (etcd: 64 MiB; tests use less)", int, 64 * 1024 * 1024)
   .option("--logger <logger>", "accepted for etcd compatibility (zap)")
   .option("--log-level <level>", "accepted for etcd compatibility", "info")
   .option("--log-outputs <outputs>", "accepted for etcd compatibility")
@@ -72,6 +73,7 @@ program
       autoCompactionMode: mode,
       autoCompactionRetention: o.autoCompactionRetention as string,
       progressNotifyIntervalMs: o.experimentalWatchProgressNotifyInterval as number,
+      walSegmentBytes: o.experimentalWalSegmentBytes as number,
     };
     // etcd's default --initial-cluster names "default"; follow a custom --name and peer URL.
     if (o.initialCluster === d.initialCluster && (cfg.name !== d.name || cfg.initialAdvertisePeerUrls.join() !== d.initialAdvertisePeerUrls.join())) {

@@ -80,7 +80,7 @@ describe('listenClientPort', () => {
         .on('error', reject);
     });
     assert.equal(body, 'GET /version ');
-    const c = client(secure.address.port, grpc.credentials.createSsl(cert));
+    const c = client(secure.address.port, grpc.credentials.createSsl(cert), { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' });
     try {
       const r = await unary(c, '/test.S/Echo', Buffer.from('over tls'));
       assert.equal(r.value!.toString(), 'over tls');
