@@ -83,9 +83,12 @@ export function substituteValues(text: string, ctx: SideContext): string {
   return out;
 }
 
-/** Rule 3: the raft term in every response header. */
+/** Rule 3: the raft term in every response header (json, fields, proto text). */
 export function normalizeHeaderTerm(text: string): string {
-  return text.replace(/"raft_term":\d+/g, '"raft_term":<TERM>').replace(/"RaftTerm" : \d+/g, '"RaftTerm" : <TERM>');
+  return text
+    .replace(/"raft_term":\d+/g, '"raft_term":<TERM>')
+    .replace(/"RaftTerm" : \d+/g, '"RaftTerm" : <TERM>')
+    .replace(/\braft_term:\d+/g, "raft_term:<TERM>"); // Go's proto text, in some etcdctl errors
 }
 
 /** Rule 4: etcdctl's own zap warning lines carry a timestamp and a random client id. */

@@ -1,7 +1,7 @@
 // Runs one scenario, in one output format, against a fresh reference/candidate pair and returns
 // the normalized result of every step on both sides.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { normalize, reconcileRemainingTtl, type SideContext } from "./normalize.js";
 import type { CompareOptions, Format, Scenario, Step } from "./scenario.js";
@@ -213,7 +213,7 @@ export function effectiveFormat(args: string[], format: Format): Format {
   return (["simple", "json", "fields", "table", "protobuf"] as string[]).includes(f) ? (f as Format) : format;
 }
 
-function describe(step: Step, bgArgs: Map<string, string[]>): string {
+function describeStep(step: Step, bgArgs: Map<string, string[]>): string {
   switch (step.kind) {
     case "run":
       return step.args.map(quote).join(" ") + (step.stdin !== null ? " <<stdin" : "");
@@ -243,57 +243,66 @@ export interface PassResult {
 export async function runPass(scenario: Scenario, format: Format, candidate: Target, workDir: string): Promise<PassResult> {
   const base = join(workDir, `${scenario.name}.${format}`);
   mkdirSync(base, { recursive: true });
-  const members = await Promise.allSettled([
-    startMember("etcd", join(base, "ref"), scenario.flags),
-    startMember(candidate, join(base, "cand"), scenario.flags),
-  ]);
-  const started = members.flatMap((m) => (m.status === "fulfilled" ? [m.value] : []));
-  if (started.length < 2) {
-    await Promise.all(started.map((m) => m.stop()));
-    const why = members.flatMap((m, i) => (m.status === "rejected" ? [`${i === 0 ? "reference" : "candidate"}: ${String(m.reason)}`] : []));
-    throw new Error(`could not start the servers:\n${why.join("\n")}`);
+  try {
+    const members = await Promise.allSettled([
+      startMember("etcd", join(base, "ref"), scenario.flags),
+      startMember(candidate, join(base, "cand"), scenario.flags),
+    ]);
+    const started = members.flatMap((m) => (m.status === "fulfilled" ? [m.value] : []));
+    if (started.length < 2) {
+      await Promise.all(started.map((m) => m.stop()));
+      const why = members.flatMap((m, i) => (m.status === "rejected" ? [`${i === 0 ? "reference" : "candidate"}: ${String(m.reason)}`] : []));
+      throw new Error(`could not start the servers:\n${why.join("\n")}`);
+    }
+    const sides = [new Side(started[0]!), new Side(started[1]!)] as const;
+    try {
+      return { outcomes: await runSteps(scenario, format, sides) };
+    } finally {
+      await Promise.all(sides.map((s) => s.shutdown()));
+    }
+  } finally {
+    // etcd preallocates 64 MB of WAL per member: 300+ passes would fill a disk.
+    if (process.env["KPLANE_DIFF_KEEP"] !== "1") rmSync(base, { recursive: true, force: true });
   }
-  const sides = [new Side(started[0]!), new Side(started[1]!)] as const;
+}
+
+async function runSteps(scenario: Scenario, format: Format, sides: readonly [Side, Side]): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   const bgArgs = new Map<string, string[]>();
   const both = <T>(f: (s: Side) => Promise<T>) => Promise.all([f(sides[0]), f(sides[1])]);
-  try {
-    for (const step of scenario.steps) {
-      const record = (results: [RawResult, RawResult], args: string[], opts: CompareOptions) => {
-        const ref = sides[0].render(results[0], args, format, opts);
-        const cand = sides[1].render(results[1], args, format, opts);
-        outcomes.push({ line: step.line, command: describe(step, bgArgs), ref, cand: reconcileRemainingTtl(args, ref, cand) });
-      };
-      switch (step.kind) {
-        case "run":
-          record(await both((s) => s.run(step.args, step.stdin, format, step.opts)), step.args, step.opts);
-          break;
-        case "sleep":
-          await sleep(step.seconds * 1000);
-          break;
-        case "bg":
-          bgArgs.set(step.name, step.args);
-          for (const s of sides) s.startBg(step.name, step.args, format, step.opts);
-          break;
-        case "send":
-          for (const s of sides) s.bg.get(step.name)!.proc.stdin!.write(s.expand(step.text) + "\n");
-          break;
-        case "wait": {
-          const since = Date.now();
-          await both((s) => s.settle(step.name, true, since));
-          break;
-        }
-        case "stop":
-        case "close": {
-          const since = Date.now();
-          const bg = sides[0].bg.get(step.name)!;
-          record(await both((s) => s.finishBg(step.name, step.kind, since)), bg.args, bg.opts);
-          break;
-        }
+  for (const step of scenario.steps) {
+    const record = (results: [RawResult, RawResult], args: string[], opts: CompareOptions) => {
+      const ref = sides[0].render(results[0], args, format, opts);
+      const cand = sides[1].render(results[1], args, format, opts);
+      outcomes.push({ line: step.line, command: describeStep(step, bgArgs), ref, cand: reconcileRemainingTtl(args, ref, cand) });
+    };
+    switch (step.kind) {
+      case "run":
+        record(await both((s) => s.run(step.args, step.stdin, format, step.opts)), step.args, step.opts);
+        break;
+      case "sleep":
+        await sleep(step.seconds * 1000);
+        break;
+      case "bg":
+        bgArgs.set(step.name, step.args);
+        for (const s of sides) s.startBg(step.name, step.args, format, step.opts);
+        break;
+      case "send":
+        for (const s of sides) s.bg.get(step.name)!.proc.stdin!.write(s.expand(step.text) + "\n");
+        break;
+      case "wait": {
+        const since = Date.now();
+        await both((s) => s.settle(step.name, true, since));
+        break;
+      }
+      case "stop":
+      case "close": {
+        const since = Date.now();
+        const bg = sides[0].bg.get(step.name)!;
+        record(await both((s) => s.finishBg(step.name, step.kind, since)), bg.args, bg.opts);
+        break;
       }
     }
-  } finally {
-    await Promise.all(sides.map((s) => s.shutdown()));
   }
-  return { outcomes };
+  return outcomes;
 }

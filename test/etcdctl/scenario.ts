@@ -209,6 +209,11 @@ export function parseScenarios(text: string, file: string): Scenario[] {
         else for (let n = 1; n <= Number(rep[1]); n++) body.push(rep[2]!.replaceAll("%n", String(n).padStart(3, "0")));
       }
       stdin = body.map((l) => l + "\n").join("");
+      // etcdctl reads three sections (compares, success, failure), each ended by an empty line;
+      // a missing one makes it fail with EOF, which is never what a scenario means to test.
+      if (argText.trim().split(/\s+/)[0] === "txn" && body.filter((l) => l === "").length < 3) {
+        throw new ScenarioSyntaxError(`${where}: txn input needs an empty line after each of its 3 sections`);
+      }
     }
     cur.steps.push({ kind: "run", line: lineNo, args: tokenize(argText), stdin, opts });
   }

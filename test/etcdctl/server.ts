@@ -31,9 +31,16 @@ export interface Member {
 }
 
 const live = new Set<ChildProcess>();
-process.on("exit", () => {
+const killAll = () => {
   for (const p of live) p.kill("SIGKILL");
-});
+};
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig);
+  });
+}
 
 const reserved = new Set<number>();
 
@@ -115,7 +122,10 @@ export async function startMember(target: Target, dir: string, flags: string[]):
     ...flags,
   ];
   const [cmd, argv] =
-    target === "etcd" ? [ETCD_BIN, args] : [process.execPath, [KPLANE_BIN, "store", ...args]];
+    target === "etcd"
+      ? [ETCD_BIN, args]
+      : // Small WAL segments: tests start many members, and 64 MiB each adds up on a shared disk.
+        [process.execPath, [KPLANE_BIN, "store", "--experimental-wal-segment-bytes", String(4 * 1024 * 1024), ...args]];
   const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);
   let log = "";

@@ -115,8 +115,9 @@ export class Lessor implements LeaseLink {
     return Math.max(0, Math.trunc((l.expiry - this.now()) / 1000));
   }
 
+  /** Every lease, soonest expiry first (etcd lists them in that order). */
   list(): Lease[] {
-    return [...this.leases.values()];
+    return [...this.leases.values()].sort((a, b) => (a.expiry === b.expiry ? 0 : a.expiry < b.expiry ? -1 : 1));
   }
 
   /** This member became leader: every lease gets its full TTL from now. */
