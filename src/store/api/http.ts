@@ -25,7 +25,15 @@ export function httpHandler(m: Member, unary: UnaryMethod[], streams: Record<str
   const json = { useProtoFieldName: true } as const;
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://x");
+    } catch {
+      // "GET // HTTP/1.1" and the like: a throw here would take the whole process down.
+      res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+      res.end("400 Bad Request");
+      return;
+    }
     const path = url.pathname.replace(/^\/v3beta\//, "/v3/");
     const reply = (code: number, body: unknown) => {
       const text = typeof body === "string" ? body : JSON.stringify(body);

@@ -28,13 +28,15 @@ export async function serveClientApi(m: Member, opts: ApiOptions): Promise<Clien
     const [, service = "", method = ""] = u.path.split("/");
     if (opts.metrics) {
       const labels = { grpc_type: "unary", grpc_service: service, grpc_method: method };
-      const started = opts.metrics.grpcStarted;
+      // Labelled children are looked up once, not per call.
+      const started = opts.metrics.grpcStarted.labels(labels);
+      const handledOk = opts.metrics.grpcHandled.labels({ ...labels, grpc_code: "OK" });
       const handled = opts.metrics.grpcHandled;
       grpc.unary(u.path, async (req, ctx) => {
-        started.inc(labels);
+        started.inc();
         try {
           const out = await h(req, ctx);
-          handled.inc({ ...labels, grpc_code: "OK" });
+          handledOk.inc();
           return out;
         } catch (e) {
           const code = (e as { code?: number }).code ?? Status.UNKNOWN;
@@ -62,7 +64,12 @@ export async function serveClientApi(m: Member, opts: ApiOptions): Promise<Clien
   return ports;
 }
 
-const codeNames = Object.fromEntries(Object.entries(Status).map(([k, v]) => [v, k.split("_").map((w) => w[0] + w.slice(1).toLowerCase()).join("")]));
+/** grpc-go's names for status codes (the grpc_code label). */
+const codeNames: Record<number, string> = {
+  0: "OK", 1: "Canceled", 2: "Unknown", 3: "InvalidArgument", 4: "DeadlineExceeded", 5: "NotFound",
+  6: "AlreadyExists", 7: "PermissionDenied", 8: "ResourceExhausted", 9: "FailedPrecondition", 10: "Aborted",
+  11: "OutOfRange", 12: "Unimplemented", 13: "Internal", 14: "Unavailable", 15: "DataLoss", 16: "Unauthenticated",
+};
 function codeName(code: number): string {
   return codeNames[code] ?? String(code);
 }

@@ -98,6 +98,7 @@ export class Backend {
     this.lastWrite = done;
     done.then(
       () => {
+        this.refreshSize();
         for (const w of batch) {
           const buf = this.buffer.get(w.bucket)!;
           if (buf.get(w.k) === w.value) buf.delete(w.k);
@@ -144,12 +145,19 @@ export class Backend {
     await this.root.flushed;
   }
 
-  /** Bytes of the database file. */
+  private fileSize = -1;
+
+  /** Bytes of the database file (read from disk after each commit; the quota check asks per write). */
   size(): number {
+    if (this.fileSize < 0) this.refreshSize();
+    return this.fileSize;
+  }
+
+  private refreshSize(): void {
     try {
-      return statSync(join(this.dir, "db", "data.mdb")).size;
+      this.fileSize = statSync(join(this.dir, "db", "data.mdb")).size;
     } catch {
-      return 0;
+      this.fileSize = 0;
     }
   }
 
@@ -203,6 +211,7 @@ export class Backend {
     renameSync(next, live);
     await old.close();
     rmSync(join(this.dir, "db_old"), { recursive: true, force: true });
+    this.refreshSize();
   }
 
   async close(): Promise<void> {
