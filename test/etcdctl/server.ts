@@ -12,7 +12,7 @@ export const ETCDCTL_BIN = process.env["KPLANE_DIFF_ETCDCTL"] ?? "/usr/bin/etcdc
 const KPLANE_BIN = fileURLToPath(new URL("../../bin/kplane.mjs", import.meta.url));
 
 export function candidateTarget(): Target {
-  const t = process.env["KPLANE_DIFF_TARGET"] ?? "etcd";
+  const t = process.env["KPLANE_DIFF_TARGET"] ?? "kplane";
   if (t !== "etcd" && t !== "kplane") throw new Error(`KPLANE_DIFF_TARGET must be etcd or kplane, not ${t}`);
   return t;
 }
