@@ -18,6 +18,7 @@ import { toGrpcError } from "./errors.js";
 import { GrpcError, Status, type CallContext } from "./grpc/index.js";
 import { checkIntervals, checkPut, checkTxnRequest } from "./validate.js";
 import { hashKV, hashAll } from "./hash.js";
+import { requestDecodeOptions } from "../server/request.js";
 
 /** A unary RPC: its schemas and a handler on decoded messages (shared by gRPC and the JSON gateway). */
 export interface UnaryMethod<I extends DescMessage = DescMessage, O extends DescMessage = DescMessage> {
@@ -206,7 +207,7 @@ export function grpcUnary(mth: UnaryMethod): (req: Uint8Array, ctx: CallContext)
   return async (bytes, ctx) => {
     let msg;
     try {
-      msg = fromBinary(mth.input, bytes);
+      msg = fromBinary(mth.input, bytes, requestDecodeOptions);
     } catch (e) {
       // grpc-go reports an undecodable request as INTERNAL with the codec's message.
       throw new GrpcError(Status.INTERNAL, `grpc: error unmarshalling request: ${e instanceof Error ? e.message : String(e)}`);

@@ -32,6 +32,14 @@ const byCode = new Map<number, RequestKind>(
 
 const headerLen = 9;
 
+/**
+ * Decoding limits for client requests. Txns nest three messages deep per level and etcd accepts
+ * nesting until its op budget (--max-txn-ops) runs out, about 128 levels; protobuf-es stops at
+ * depth 100 by default. The API decodes with the same limit the log replay uses, so nothing
+ * accepted can fail to decode after a restart.
+ */
+export const requestDecodeOptions = { recursionLimit: 1000 } as const;
+
 export function encodeRequest(r: InternalRequest, raw?: Uint8Array): Uint8Array {
   const body = raw ?? toBinary(requestKinds[r.kind].schema as DescMessage, r.req);
   const out = Buffer.allocUnsafe(headerLen + body.length);
@@ -50,6 +58,6 @@ export function peekRequest(data: Uint8Array): { kind: RequestKind; id: bigint }
 
 export function decodeRequest(data: Uint8Array): InternalRequest {
   const { kind, id } = peekRequest(data);
-  const req = fromBinary(requestKinds[kind].schema as DescMessage, data.subarray(headerLen));
+  const req = fromBinary(requestKinds[kind].schema as DescMessage, data.subarray(headerLen), requestDecodeOptions);
   return { kind, id, req } as InternalRequest;
 }
