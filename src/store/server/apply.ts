@@ -221,7 +221,8 @@ export class Applier {
         case "requestTxn": {
           at.i++;
           const inner = this.applyTxn(tw, req.value, path, at);
-          inner.header = header(tw.rev);
+          // etcd gives a nested txn an empty header (revision 0): only the outer one is filled.
+          inner.header = create(ResponseHeaderSchema);
           responses.push(create(ResponseOpSchema, { response: { case: "responseTxn", value: inner } }));
           break;
         }
