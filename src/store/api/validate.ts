@@ -1,5 +1,6 @@
 import type { RequestOp, TxnRequest } from "./gen/rpc_pb.js";
 import { StoreError } from "../errors.js";
+import { keyString } from "../mvcc/treeIndex.js";
 
 // Request checks etcd makes before a request reaches raft (etcd's v3rpc key.go).
 
@@ -44,7 +45,6 @@ interface Interval {
   end: string;
 }
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 const point = (k: string): Interval => ({ begin: k, end: k + "\u0000" });
 
 /** a < b where "" is larger than every other string. */
@@ -68,7 +68,7 @@ export function checkIntervals(reqs: RequestOp[]): { puts: Set<string>; dels: In
   for (const op of reqs) {
     if (op.request.case !== "requestDeleteRange") continue;
     const d = op.request.value;
-    dels.push(d.rangeEnd.length !== 0 ? { begin: latin1(d.key), end: latin1(d.rangeEnd) } : point(latin1(d.key)));
+    dels.push(d.rangeEnd.length !== 0 ? { begin: keyString(d.key), end: keyString(d.rangeEnd) } : point(keyString(d.key)));
   }
   const puts = new Set<string>();
   for (const op of reqs) {
@@ -90,7 +90,7 @@ export function checkIntervals(reqs: RequestOp[]): { puts: Set<string>; dels: In
   }
   for (const op of reqs) {
     if (op.request.case !== "requestPut") continue;
-    const k = latin1(op.request.value.key);
+    const k = keyString(op.request.value.key);
     if (puts.has(k) || intersects(dels, point(k))) throw new StoreError("duplicateKey");
     puts.add(k);
   }

@@ -83,6 +83,8 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
     let nextId = 0n;
     let closed = false;
     let progressPending = false;
+    /** Runs only while a progress request waits for watchers to catch up. */
+    let pendingTimer: NodeJS.Timeout | undefined;
 
     const header = (rev: number) => create(ResponseHeaderSchema, {
       clusterId: m.clusterId,
@@ -120,10 +122,13 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
       for (const sw of watchers.values()) {
         if (!m.watchable.isSynced(sw.w)) {
           progressPending = true;
+          pendingTimer ??= setInterval(() => progressPending && maybeProgress(), 50);
           return;
         }
       }
       progressPending = false;
+      clearInterval(pendingTimer);
+      pendingTimer = undefined;
       if (watchers.size === 0) return;
       send(create(WatchResponseSchema, { header: header(m.kv.currentRev), watchId: -1n }));
     };
@@ -177,7 +182,6 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         sw.idle = true;
       }
     }, opts.progressNotifyIntervalMs);
-    const pendingTimer = setInterval(() => progressPending && maybeProgress(), 50);
 
     const shutdown = () => {
       if (closed) return;

@@ -1,10 +1,9 @@
 import type { Backend } from "./backend.js";
 import { ErrCompacted, ErrFutureRev } from "./errors.js";
-import { KeyIndex } from "./keyIndex.js";
+import { KeyIndex, revKey } from "./keyIndex.js";
 import { decodeKeyValue, encodeKeyValue, type KeyValue } from "./keyValue.js";
 import { bytesToRev, isTombstone, revStartBytes, revToBytes, type Revision } from "./revision.js";
-import { TreeIndex, type KeyRange } from "./treeIndex.js";
-import { revKey } from "./keyIndex.js";
+import { TreeIndex, keyString, type KeyRange } from "./treeIndex.js";
 
 export interface RangeOptions {
   /** 0 = no limit. */
@@ -57,7 +56,6 @@ function readU64(b: Uint8Array | undefined): number | undefined {
   return b && b.length === 8 ? Number(Buffer.from(b).readBigUInt64BE(0)) : undefined;
 }
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 
 /**
  * The multi-version key-value store (etcd's mvcc store): every change gets a revision; the key
@@ -213,7 +211,7 @@ export class KvStore {
       const rev = bytesToRev(k);
       last = rev.main;
       const kv = decodeKeyValue(v);
-      const key = latin1(kv.key);
+      const key = keyString(kv.key);
       let ki = this.index.keyIndex(key);
       if (isTombstone(k)) {
         if (ki && !ki.isEmpty()) ki.tombstone(rev);
@@ -270,7 +268,7 @@ export class TxnWrite {
   /** Returns the revision of the put. */
   put(key: Uint8Array, value: Uint8Array, lease: bigint): number {
     const rev = this.beginRev + 1;
-    const k = latin1(key);
+    const k = keyString(key);
     const prev = this.s.index.get(k, rev);
     const idxRev: Revision = { main: rev, sub: this.events.length };
     const kv: KeyValue = {

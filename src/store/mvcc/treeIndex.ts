@@ -16,6 +16,9 @@ export interface KeyRange {
 const BTree = sortedBtree.default;
 type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
 
+/** A key's internal form: one char per byte ("binary string"), so string order is byte order. */
+export const keyString = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+
 const stringCompare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The in-memory index key -> history of revisions (etcd's treeIndex), rebuilt at start. */

@@ -1,7 +1,7 @@
 import { ErrCompacted } from "./errors.js";
 import type { KeyValue } from "./keyValue.js";
 import type { Event, KvStore } from "./kvstore.js";
-import type { KeyRange } from "./treeIndex.js";
+import { keyString, type KeyRange } from "./treeIndex.js";
 
 /** What a watcher hands its events to (one watch stream). */
 export interface WatchSink {
@@ -55,7 +55,6 @@ function inRange(r: KeyRange, key: string): boolean {
   return key >= r.key && (r.end === "" || key < r.end);
 }
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 
 /** Catch-up reads at most this many revisions for one watcher per pass (etcd: 1000). */
 const maxRevsPerPass = 1000;
@@ -143,7 +142,7 @@ export class WatchableStore {
     for (const g of this.groups.values()) {
       let matched: Event[] | undefined;
       for (const ev of events) {
-        if (inRange(g.range, latin1(ev.kv.key))) (matched ??= []).push(ev);
+        if (inRange(g.range, keyString(ev.kv.key))) (matched ??= []).push(ev);
       }
       if (!matched) continue;
       for (const w of [...g.watchers]) {
@@ -169,7 +168,7 @@ export class WatchableStore {
       // A create has no previous version.
       if (ev.type === "put" && ev.kv.createRevision === ev.kv.modRevision) return ev;
       try {
-        const r = this.kv.range({ key: latin1(ev.kv.key), end: null }, { rev: ev.kv.modRevision - 1 });
+        const r = this.kv.range({ key: keyString(ev.kv.key), end: null }, { rev: ev.kv.modRevision - 1 });
         return r.kvs.length > 0 ? { ...ev, prevKv: r.kvs[0] } : ev;
       } catch (e) {
         if (e instanceof ErrCompacted) return ev;
@@ -203,7 +202,7 @@ export class WatchableStore {
       const evs: Event[] = [];
       if (w.minRev <= to) {
         this.kv.eventsBetween(w.minRev, to, (ev) => {
-          if (inRange(w.opts.range, latin1(ev.kv.key)) && w.accepts(ev)) evs.push(ev);
+          if (inRange(w.opts.range, keyString(ev.kv.key)) && w.accepts(ev)) evs.push(ev);
         });
       }
       w.minRev = to + 1;

@@ -12,15 +12,14 @@ import type { Lessor } from "../lease/lessor.js";
 import { ErrCompacted, ErrFutureRev } from "../mvcc/errors.js";
 import type { KeyValue } from "../mvcc/keyValue.js";
 import type { KvStore, TxnWrite } from "../mvcc/kvstore.js";
-import type { KeyRange } from "../mvcc/treeIndex.js";
+import { keyString, type KeyRange } from "../mvcc/treeIndex.js";
 
-const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 
 /** Wire range to internal range: empty end = one key; "\0" = every key >= key. */
 export function keyRange(key: Uint8Array, rangeEnd: Uint8Array): KeyRange {
-  if (rangeEnd.length === 0) return { key: latin1(key), end: null };
-  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return { key: latin1(key), end: "" };
-  return { key: latin1(key), end: latin1(rangeEnd) };
+  if (rangeEnd.length === 0) return { key: keyString(key), end: null };
+  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return { key: keyString(key), end: "" };
+  return { key: keyString(key), end: keyString(rangeEnd) };
 }
 
 export function toPbKv(kv: KeyValue, keysOnly = false): PbKeyValue {
