@@ -19,6 +19,7 @@ import { GrpcError, Status, type CallContext } from "./grpc/index.js";
 import { checkIntervals, checkPut, checkTxnRequest } from "./validate.js";
 import { hashKV, hashAll } from "./hash.js";
 import { requestDecodeOptions } from "../server/request.js";
+import { encodeHeader, encodeRangeResponse } from "./wire.js";
 
 /** A unary RPC: its schemas and a handler on decoded messages (shared by gRPC and the JSON gateway). */
 export interface UnaryMethod<I extends DescMessage = DescMessage, O extends DescMessage = DescMessage> {
@@ -28,6 +29,8 @@ export interface UnaryMethod<I extends DescMessage = DescMessage, O extends Desc
   input: I;
   output: O;
   handle(req: MessageShape<I>, raw: Uint8Array | undefined, ctx: CallContext | undefined): Promise<MessageShape<O>> | MessageShape<O>;
+  /** The gRPC path's encoder when a hand-encoded response is worth it (it must equal handle's). */
+  handleEncoded?(req: MessageShape<I>): Promise<Uint8Array>;
 }
 
 function method<I extends DescMessage, O extends DescMessage>(m: UnaryMethod<I, O>): UnaryMethod {
@@ -66,6 +69,12 @@ export function unaryMethods(m: Member, opts: ServiceOptions): UnaryMethod[] {
       handle: async (r) => {
         notEmpty(r.key);
         return withHeader(await m.range(r));
+      },
+      handleEncoded: async (r) => {
+        notEmpty(r.key);
+        const res = await m.rangeKvs(r);
+        const header = encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: res.rev, raftTerm: m.term });
+        return encodeRangeResponse(header, res.kvs, r.keysOnly, res.more, res.count);
       },
     }),
     method({
@@ -213,6 +222,7 @@ export function grpcUnary(mth: UnaryMethod): (req: Uint8Array, ctx: CallContext)
       throw new GrpcError(Status.INTERNAL, `grpc: error unmarshalling request: ${e instanceof Error ? e.message : String(e)}`);
     }
     try {
+      if (mth.handleEncoded) return await mth.handleEncoded(msg);
       const resp = await mth.handle(msg, bytes, ctx);
       return toBinary(mth.output, resp);
     } catch (e) {

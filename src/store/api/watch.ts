@@ -7,6 +7,7 @@ import {
 import type { Member } from "../server/member.js";
 import type { Watcher, WatchEvent, WatchSink } from "../mvcc/watchableStore.js";
 import { toPbKv, keyRange } from "../server/apply.js";
+import { encodeEvent, encodeHeader, encodeWatchEvents } from "./wire.js";
 import type { ServerCall } from "./grpc/index.js";
 
 export interface WatchServiceOptions {
@@ -33,39 +34,13 @@ function toPbEvent(ev: WatchEvent): PbEvent {
 /** Each event is encoded once, however many watchers receive it. */
 const encodedEvents = new WeakMap<WatchEvent, Uint8Array>();
 
-function encodeEvent(ev: WatchEvent): Uint8Array {
+function eventBytes(ev: WatchEvent): Uint8Array {
   let b = encodedEvents.get(ev);
   if (!b) {
-    b = toBinary(EventSchema, toPbEvent(ev));
+    b = encodeEvent(ev);
     encodedEvents.set(ev, b);
   }
   return b;
-}
-
-/** protobuf length-delimited field: tag, length, bytes. */
-function pushField(parts: Uint8Array[], tag: number, bytes: Uint8Array): number {
-  const head = [tag];
-  let n = bytes.length;
-  while (n >= 128) {
-    head.push((n & 127) | 128);
-    n >>>= 7;
-  }
-  head.push(n);
-  parts.push(Uint8Array.from(head), bytes);
-  return head.length + bytes.length;
-}
-
-/** WatchResponse{header, watch_id, events} from pre-encoded parts (the hot path of fan-out). */
-function encodeEventsResponse(headerBytes: Uint8Array, watchId: bigint, events: Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let size = pushField(parts, 0x0a, headerBytes);
-  if (watchId !== 0n) {
-    const id = toBinary(WatchResponseSchema, create(WatchResponseSchema, { watchId }));
-    parts.push(id);
-    size += id.length;
-  }
-  for (const e of events) size += pushField(parts, 0x5a, e);
-  return Buffer.concat(parts, size);
 }
 
 interface StreamWatcher {
@@ -92,6 +67,14 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
       raftTerm: BigInt(m.term),
       revision: BigInt(rev),
     });
+    // One revision's header is encoded once for all the watchers it goes to.
+    let cachedHeader: { rev: number; term: number; bytes: Uint8Array } | undefined;
+    const headerBytes = (rev: number): Uint8Array => {
+      if (cachedHeader?.rev !== rev || cachedHeader.term !== m.term) {
+        cachedHeader = { rev, term: m.term, bytes: encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term }) };
+      }
+      return cachedHeader.bytes;
+    };
     const send = (resp: WatchResponse) => {
       if (!closed) call.send(toBinary(WatchResponseSchema, resp));
     };
@@ -106,7 +89,7 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
           const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
           sendFragments(resp, opts.maxRequestBytes + grpcOverheadBytes, send);
         } else if (!closed) {
-          call.send(encodeEventsResponse(toBinary(ResponseHeaderSchema, header(rev)), BigInt(w.id), evs.map(encodeEvent)));
+          call.send(encodeWatchEvents(headerBytes(rev), BigInt(w.id), evs.map(eventBytes)));
         }
         if (progressPending) maybeProgress();
       },

@@ -2,6 +2,8 @@
 // bytes are exactly what etcd (gogoproto) writes — fields in order, zero values omitted — because
 // HashKV hashes these bytes and clients compare hashes across members.
 
+import { bigVarintSize, varintSize, writeBigVarint, writeVarint } from "../protowire.js";
+
 export interface KeyValue {
   key: Uint8Array;
   createRevision: number;
@@ -9,46 +11,8 @@ export interface KeyValue {
   version: number;
   value: Uint8Array;
   lease: bigint;
-}
-
-const two64 = 1n << 64n;
-
-function varintSize(n: number): number {
-  let s = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    s++;
-  }
-  return s;
-}
-
-function bigVarintSize(v: bigint): number {
-  if (v < 0n) return 10;
-  let s = 1;
-  while (v >= 128n) {
-    v >>= 7n;
-    s++;
-  }
-  return s;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, n: number): number {
-  while (n >= 128) {
-    buf[pos++] = (n % 128) | 128;
-    n = Math.floor(n / 128);
-  }
-  buf[pos++] = n;
-  return pos;
-}
-
-function writeBigVarint(buf: Uint8Array, pos: number, v: bigint): number {
-  if (v < 0n) v += two64;
-  while (v >= 128n) {
-    buf[pos++] = Number(v & 127n) | 128;
-    v >>= 7n;
-  }
-  buf[pos++] = Number(v);
-  return pos;
+  /** This record's encoding, when known (read from the backend or just written): responses reuse it. */
+  encoded?: Uint8Array;
 }
 
 export function encodeKeyValue(kv: KeyValue): Uint8Array {
@@ -128,5 +92,6 @@ export function decodeKeyValue(buf: Uint8Array): KeyValue {
       default: throw new Error(`corrupt KeyValue record: tag ${tag}`);
     }
   }
+  kv.encoded = buf;
   return kv;
 }

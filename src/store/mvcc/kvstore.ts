@@ -119,7 +119,9 @@ export class KvStore {
       const rev = bytesToRev(k);
       const kv = decodeKeyValue(v);
       if (isTombstone(k)) {
+        // A delete event shows the key at the delete's revision, not the stored tombstone record.
         kv.modRevision = rev.main;
+        kv.encoded = undefined;
         fn({ type: "delete", kv }, rev);
       } else {
         fn({ type: "put", kv }, rev);
@@ -280,7 +282,8 @@ export class TxnWrite {
       lease,
     };
     const oldLease = prev ? this.leases.leaseOf(k) : 0n;
-    this.s.backend.put("key", revToBytes(idxRev), encodeKeyValue(kv));
+    kv.encoded = encodeKeyValue(kv);
+    this.s.backend.put("key", revToBytes(idxRev), kv.encoded);
     this.s.index.put(k, idxRev);
     this.events.push({ type: "put", kv });
     if (oldLease !== 0n) this.leases.detach(oldLease, k);

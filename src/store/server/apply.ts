@@ -15,6 +15,14 @@ import type { KvStore, TxnWrite } from "../mvcc/kvstore.js";
 import { keyString, type KeyRange } from "../mvcc/treeIndex.js";
 
 
+export interface RangeKvs {
+  /** The store's revision (the header's), not the revision read. */
+  rev: number;
+  kvs: KeyValue[];
+  more: boolean;
+  count: number;
+}
+
 /** Wire range to internal range: empty end = one key; "\0" = every key >= key. */
 export function keyRange(key: Uint8Array, rangeEnd: Uint8Array): KeyRange {
   if (rangeEnd.length === 0) return { key: keyString(key), end: null };
@@ -52,6 +60,17 @@ export class Applier {
   constructor(readonly kv: KvStore, readonly lessor: Lessor) {}
 
   range(r: RangeRequest, txn?: TxnWrite): RangeResponse {
+    const res = this.rangeKvs(r, txn);
+    return create(RangeResponseSchema, {
+      header: header(res.rev),
+      kvs: res.kvs.map((kv) => toPbKv(kv, r.keysOnly)),
+      more: res.more,
+      count: BigInt(res.count),
+    });
+  }
+
+  /** Range with etcd's filters, sort and limit applied; kvs as stored (the API may splice their bytes). */
+  rangeKvs(r: RangeRequest, txn?: TxnWrite): RangeKvs {
     if (r.sortOrder > RangeRequest_SortOrder.DESCEND || r.sortTarget > RangeRequest_SortTarget.VALUE) {
       throw new StoreError("invalidSortOption");
     }
@@ -87,12 +106,7 @@ export class Applier {
       kvs = kvs.slice(0, want);
       more = true;
     }
-    return create(RangeResponseSchema, {
-      header: header(rr.rev),
-      kvs: kvs.map((kv) => toPbKv(kv, r.keysOnly)),
-      more,
-      count: BigInt(rr.count),
-    });
+    return { rev: rr.rev, kvs, more, count: rr.count };
   }
 
   /** Checks done before a put is applied on its own (outside a txn). */

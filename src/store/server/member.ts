@@ -18,7 +18,7 @@ import { MemoryStorage, RawNode, decodeConfChange } from "../raft/index.js";
 import type { ConfState, Entry, Ready, Snapshot } from "../raft/types.js";
 import { Snapshotter, Wal } from "../wal/index.js";
 import { AlarmStore } from "./alarms.js";
-import { Applier, isTxnReadonly, mvccError } from "./apply.js";
+import { Applier, isTxnReadonly, mvccError, type RangeKvs } from "./apply.js";
 import { clusterId as computeClusterId, memberId as computeMemberId } from "./ids.js";
 import { decodeRequest, encodeRequest, peekRequest, type InternalRequest, type RequestKind, type RequestOf } from "./request.js";
 import { Compactor } from "./compactor.js";
@@ -491,6 +491,12 @@ export class Member {
   async range(r: RangeRequest): Promise<RangeResponse> {
     if (!r.serializable) await this.linearizableRead();
     return this.applier.range(r);
+  }
+
+  /** Range, with the stored records (the gRPC path encodes them without a message object). */
+  async rangeKvs(r: RangeRequest): Promise<RangeKvs> {
+    if (!r.serializable) await this.linearizableRead();
+    return this.applier.rangeKvs(r);
   }
 
   async txn(r: TxnRequest, raw?: Uint8Array): Promise<TxnResponse> {
