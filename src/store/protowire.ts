@@ -77,3 +77,40 @@ export class MessageWriter {
     return Buffer.concat(this.parts, this.size);
   }
 }
+
+/**
+ * Writes one message into a single growing buffer, copying each field as it comes (for data
+ * that is only valid for a moment, such as a value read straight out of LMDB's map).
+ */
+export class BufferWriter {
+  private buf = Buffer.allocUnsafe(4096);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  varint(field: number, v: number): this {
+    if (v === 0) return this;
+    this.ensure(11);
+    this.buf[this.pos++] = field << 3;
+    this.pos = writeVarint(this.buf, this.pos, v);
+    return this;
+  }
+
+  bytes(field: number, data: Uint8Array): this {
+    this.ensure(11 + data.length);
+    this.buf[this.pos++] = (field << 3) | 2;
+    this.pos = writeVarint(this.buf, this.pos, data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}

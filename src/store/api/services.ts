@@ -72,9 +72,11 @@ export function unaryMethods(m: Member, opts: ServiceOptions): UnaryMethod[] {
       },
       handleEncoded: async (r) => {
         notEmpty(r.key);
-        const res = await m.rangeKvs(r);
-        const header = encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: res.rev, raftTerm: m.term });
-        return encodeRangeResponse(header, res.kvs, r.keysOnly, res.more, res.count);
+        const header = (rev: number) => encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term });
+        const res = await m.rangeEncoded(r, header);
+        if (res instanceof Uint8Array) return res;
+        const { rev, kvs, more, count } = res.kvs;
+        return encodeRangeResponse(header(rev), kvs, r.keysOnly, more, count);
       },
     }),
     method({

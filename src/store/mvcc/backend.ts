@@ -112,6 +112,16 @@ export class Backend {
     );
   }
 
+  /** Like get, but the bytes are only valid until the next backend read: copy them at once. */
+  getTransient(bucket: Bucket, key: Buffer): Uint8Array | undefined {
+    const b = this.buffer.get(bucket)!.get(key.toString("latin1"));
+    if (b !== undefined) return b === null ? undefined : b;
+    const v = this.dbs.get(bucket)!.getBinaryFast(key);
+    // lmdb-js hands back its reusable buffer with a patched `length`; typed-array copies use the
+    // real one, so take a view of exactly the value.
+    return v === undefined ? undefined : v.subarray(0, v.length);
+  }
+
   get(bucket: Bucket, key: Buffer): Uint8Array | undefined {
     const b = this.buffer.get(bucket)!.get(key.toString("latin1"));
     if (b !== undefined) return b === null ? undefined : b;

@@ -2,7 +2,7 @@ import type { Backend } from "./backend.js";
 import { ErrCompacted, ErrFutureRev } from "./errors.js";
 import { KeyIndex, revKey } from "./keyIndex.js";
 import { decodeKeyValue, encodeKeyValue, type KeyValue } from "./keyValue.js";
-import { bytesToRev, isTombstone, revStartBytes, revToBytes, type Revision } from "./revision.js";
+import { bytesToRev, isTombstone, revStartBytes, revToBytes, writeRevBytes, type Revision } from "./revision.js";
 import { TreeIndex, keyString, type KeyRange } from "./treeIndex.js";
 
 export interface RangeOptions {
@@ -88,6 +88,16 @@ export class KvStore {
 
   /** curRev: the newest revision this view may read (a write txn reads its own changes). */
   rangeAt(r: KeyRange, opts: RangeOptions, curRev: number): RangeResult {
+    const { revs, rev } = this.rangeRevs(r, opts, curRev);
+    if (opts.count || revs.length === 0) return { kvs: [], rev, count: revs.length };
+    const limit = opts.limit && opts.limit > 0 && opts.limit < revs.length ? opts.limit : revs.length;
+    const kvs: KeyValue[] = new Array(limit);
+    for (let i = 0; i < limit; i++) kvs[i] = this.kvAt(revs[i]!);
+    return { kvs, rev, count: revs.length };
+  }
+
+  /** The revisions a range reads (every key in it, ignoring limit); rev = the store revision. */
+  rangeRevs(r: KeyRange, opts: RangeOptions, curRev: number): { revs: Revision[]; rev: number } {
     const want = opts.rev ?? 0;
     if (want > curRev) throw new ErrFutureRev();
     const rev = want <= 0 ? curRev : want;
@@ -96,11 +106,18 @@ export class KvStore {
     this.index.range(r, rev, (_k, at) => {
       revs.push(at.modified);
     });
-    if (opts.count || revs.length === 0) return { kvs: [], rev: curRev, count: revs.length };
-    const limit = opts.limit && opts.limit > 0 && opts.limit < revs.length ? opts.limit : revs.length;
-    const kvs: KeyValue[] = new Array(limit);
-    for (let i = 0; i < limit; i++) kvs[i] = this.kvAt(revs[i]!);
-    return { kvs, rev: curRev, count: revs.length };
+    return { revs, rev: curRev };
+  }
+
+  /** Hands each record's stored bytes to fn; they are valid only during the call. */
+  forEachRecord(revs: Revision[], fn: (bytes: Uint8Array) => void): void {
+    const key = Buffer.allocUnsafe(17);
+    for (const r of revs) {
+      writeRevBytes(key, r);
+      const v = this.backend.getTransient("key", key);
+      if (!v) throw new Error(`mvcc: revision ${r.main}/${r.sub} missing from the backend`);
+      fn(v);
+    }
   }
 
   /** The stored KeyValue of a live revision. */

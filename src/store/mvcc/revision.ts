@@ -16,11 +16,16 @@ export function compareRev(a: Revision, b: Revision): number {
 
 export function revToBytes(rev: Revision, tombstone = false): Buffer {
   const b = Buffer.allocUnsafe(tombstone ? revLen + 1 : revLen);
+  writeRevBytes(b, rev);
+  if (tombstone) b[revLen] = tombstoneMark;
+  return b;
+}
+
+/** Writes a (live) revision's 17 bytes into b. */
+export function writeRevBytes(b: Buffer, rev: Revision): void {
   writeU64(b, 0, rev.main);
   b[8] = 0x5f; // "_"
   writeU64(b, 9, rev.sub);
-  if (tombstone) b[revLen] = tombstoneMark;
-  return b;
 }
 
 export function bytesToRev(b: Uint8Array): Revision {

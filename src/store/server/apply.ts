@@ -8,6 +8,7 @@ import {
   type RangeRequest, type RangeResponse, type RequestOp, type ResponseOp, type TxnRequest, type TxnResponse,
 } from "../api/gen/rpc_pb.js";
 import { StoreError } from "../errors.js";
+import { BufferWriter } from "../protowire.js";
 import type { Lessor } from "../lease/lessor.js";
 import { ErrCompacted, ErrFutureRev } from "../mvcc/errors.js";
 import type { KeyValue } from "../mvcc/keyValue.js";
@@ -67,6 +68,29 @@ export class Applier {
       more: res.more,
       count: BigInt(res.count),
     });
+  }
+
+  /**
+   * The common Range (no sort, no revision filters, values wanted) straight to its response
+   * bytes: each record is copied once, from the backend into the response. Returns undefined
+   * for the other Ranges, which go through rangeKvs.
+   */
+  rangeEncoded(r: RangeRequest, header: (rev: number) => Uint8Array): Uint8Array | undefined {
+    const plain = r.sortOrder === RangeRequest_SortOrder.NONE && r.sortTarget === RangeRequest_SortTarget.KEY &&
+      r.minModRevision === 0n && r.maxModRevision === 0n && r.minCreateRevision === 0n && r.maxCreateRevision === 0n &&
+      !r.keysOnly && !r.countOnly;
+    if (!plain) return undefined;
+    let res;
+    try {
+      res = this.kv.rangeRevs(keyRange(r.key, r.rangeEnd), { rev: Number(r.revision) }, this.kv.currentRev);
+    } catch (e) {
+      mvccError(e);
+    }
+    const limit = Number(r.limit);
+    const more = limit > 0 && res.revs.length > limit;
+    const w = new BufferWriter().bytes(1, header(res.rev));
+    this.kv.forEachRecord(more ? res.revs.slice(0, limit) : res.revs, (bytes) => void w.bytes(2, bytes));
+    return w.varint(3, more ? 1 : 0).varint(4, res.revs.length).finish();
   }
 
   /** Range with etcd's filters, sort and limit applied; kvs as stored (the API may splice their bytes). */

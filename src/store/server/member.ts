@@ -493,10 +493,10 @@ export class Member {
     return this.applier.range(r);
   }
 
-  /** Range, with the stored records (the gRPC path encodes them without a message object). */
-  async rangeKvs(r: RangeRequest): Promise<RangeKvs> {
+  /** Range as response bytes, for the gRPC path (see Applier.rangeEncoded). */
+  async rangeEncoded(r: RangeRequest, header: (rev: number) => Uint8Array): Promise<Uint8Array | { kvs: RangeKvs }> {
     if (!r.serializable) await this.linearizableRead();
-    return this.applier.rangeKvs(r);
+    return this.applier.rangeEncoded(r, header) ?? { kvs: this.applier.rangeKvs(r) };
   }
 
   async txn(r: TxnRequest, raw?: Uint8Array): Promise<TxnResponse> {
