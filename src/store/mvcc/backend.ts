@@ -114,7 +114,8 @@ export class Backend {
 
   /** Like get, but the bytes are only valid until the next backend read: copy them at once. */
   getTransient(bucket: Bucket, key: Buffer): Uint8Array | undefined {
-    const b = this.buffer.get(bucket)!.get(key.toString("latin1"));
+    const buffered = this.buffer.get(bucket)!;
+    const b = buffered.size === 0 ? undefined : buffered.get(key.toString("latin1"));
     if (b !== undefined) return b === null ? undefined : b;
     const v = this.dbs.get(bucket)!.getBinaryFast(key);
     // lmdb-js hands back its reusable buffer with a patched `length`; typed-array copies use the
