@@ -1,6 +1,8 @@
 import { open, type Database, type RootDatabase } from "lmdb";
 import { existsSync, mkdirSync, statSync, renameSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
 
 /**
  * The ordered on-disk store under MVCC (the role bbolt plays in etcd), on LMDB.
@@ -13,6 +15,21 @@ import { join } from "node:path";
  * crash the entries past the stored consistent index are applied again. `flushed()` commits and
  * waits until everything is on disk, which must hold before the WAL is cut.
  */
+const lmdbModule = createRequire(import.meta.url).resolve("lmdb");
+
+/** Copies the LMDB environment at src into the directory dst from a short-lived child process. */
+function copyInChild(src: string, dst: string): Promise<void> {
+  const script = `const l = require(${JSON.stringify(lmdbModule)});
+const env = l.open({ path: process.argv[1], readOnly: true, maxDbs: 16, mapSize: ${64 * 1024 ** 3} });
+env.backup(process.argv[2], true).then(() => env.close()).then(() => process.exit(0), (e) => { console.error(e && e.message); process.exit(1); });`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ["-e", script, src, dst], (err, _out, stderr) => {
+      if (err) reject(new Error(`backend copy failed: ${stderr.trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
 export type Bucket = "key" | "meta" | "lease" | "alarm";
 const buckets: Bucket[] = ["key", "meta", "lease", "alarm"];
 
@@ -37,8 +54,11 @@ export class Backend {
     this.openEnv(join(dir, "db"));
   }
 
+  private envPath = "";
+
   /** Opens the environment at path and switches to it only once every bucket opened. */
   private openEnv(path: string): void {
+    this.envPath = path;
     const root = open<Uint8Array, Buffer>({
       path,
       keyEncoding: "binary",
@@ -189,11 +209,13 @@ export class Backend {
    */
   async copyTo(file: string): Promise<void> {
     await this.flushed();
-    // LMDB copies an environment into a directory, as data.mdb.
+    // LMDB copies an environment into a directory, as data.mdb. The copy runs in a child
+    // process: reading every page through the map would leave the whole file resident in this
+    // process (measured: RSS 370 -> 584 MiB after snapshots of a 200 MiB store).
     const tmp = `${file}_copy`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
-    await this.root.backup(tmp, true);
+    await copyInChild(this.envPath, tmp);
     renameSync(join(tmp, "data.mdb"), file);
     rmSync(tmp, { recursive: true, force: true });
     const size = statSync(file).size;
