@@ -21,7 +21,7 @@ const lmdbModule = createRequire(import.meta.url).resolve("lmdb");
 function copyInChild(src: string, dst: string): Promise<void> {
   const script = `const l = require(${JSON.stringify(lmdbModule)});
 const env = l.open({ path: process.argv[1], readOnly: true, maxDbs: 16, mapSize: ${64 * 1024 ** 3} });
-env.backup(process.argv[2], true).then(() => env.close()).then(() => process.exit(0), (e) => { console.error(e && e.message); process.exit(1); });`;
+env.backup(process.argv[2], false).then(() => env.close()).then(() => process.exit(0), (e) => { console.error(e && e.message); process.exit(1); });`;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ["-e", script, src, dst], (err, _out, stderr) => {
       if (err) reject(new Error(`backend copy failed: ${stderr.trim() || err.message}`));
