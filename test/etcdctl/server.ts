@@ -1,6 +1,6 @@
 // Starting and stopping one-member servers (real etcd, or kplane's store) on free loopback ports.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,18 @@ async function healthy(clientAddr: string): Promise<boolean> {
  * flags from the scenario (the same for both sides).
  */
 export async function startMember(target: Target, dir: string, flags: string[]): Promise<Member> {
+  // Ports come from the OS and are free when picked, but another test process may take one
+  // before the server binds it; then the server fails and its port answers for someone else.
+  // The member list tells: our peer URL must be in it. Retry with new ports if not.
+  for (let attempt = 1; ; attempt++) {
+    const m = await startMemberOnce(target, dir, flags);
+    if (m.peerUrlSeen || attempt === 3) return m;
+    await m.stop();
+    rmSync(m.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function startMemberOnce(target: Target, dir: string, flags: string[]): Promise<Member & { peerUrlSeen: boolean }> {
   const [cport, pport] = [await freePort(), await freePort()];
   const clientAddr = `127.0.0.1:${cport}`;
   const peerAddr = `127.0.0.1:${pport}`;
@@ -176,6 +188,7 @@ export async function startMember(target: Target, dir: string, flags: string[]):
     return m ? BigInt(m[1]!) : null;
   };
   return {
+    peerUrlSeen: ids.includes(`http://${peerAddr}`),
     target,
     clientAddr,
     peerAddr,
