@@ -3,6 +3,8 @@ import { serveClientApi } from "./api/server.js";
 import type { ClientPort } from "./api/grpc/index.js";
 import { Member, storeVersion, type MemberConfig } from "./server/member.js";
 import { StoreMetrics } from "./server/metrics.js";
+import { inProcessClient } from "./client/inprocess.js";
+import type { EtcdClient } from "./client/types.js";
 
 export interface StoreConfig {
   name: string;
@@ -54,6 +56,8 @@ const defaultQuota = 2 * 1024 ** 3;
 export interface RunningStore {
   member: Member;
   ports: ClientPort[];
+  /** A client for this member without sockets (what `kplane up` gives its API server). */
+  client(): EtcdClient;
   stop(): Promise<void>;
 }
 
@@ -109,6 +113,13 @@ export async function startStore(cfg: StoreConfig): Promise<RunningStore> {
   return {
     member: m,
     ports,
+    client: () => inProcessClient(m, {
+      maxTxnOps: cfg.maxTxnOps,
+      clientUrls: cfg.advertiseClientUrls,
+      peerUrls: cfg.initialAdvertisePeerUrls,
+      maxRequestBytes: cfg.maxRequestBytes,
+      progressNotifyIntervalMs: cfg.progressNotifyIntervalMs,
+    }),
     async stop() {
       await Promise.all(ports.map((p) => p.close()));
       await m.stop();
