@@ -43,6 +43,8 @@ export class Backend {
   private pending: Array<{ bucket: Bucket; key: Buffer; k: string; value: Uint8Array | null }> = [];
   private commitTimer: NodeJS.Timeout | undefined;
   private commitQueued = false;
+  /** Told how long each batch commit took, in seconds (etcd_disk_backend_commit_duration_seconds). */
+  onCommit: ((seconds: number) => void) | undefined;
   /** Batch limits, as etcd's backend (--backend-batch-interval, --backend-batch-limit). */
   batchIntervalMs = 100;
   batchLimit = 10_000;
@@ -108,6 +110,7 @@ export class Backend {
     const batch = this.pending;
     this.pending = [];
     const dbs = this.dbs;
+    const started = performance.now();
     const done = this.root.transaction(() => {
       for (const w of batch) {
         const db = dbs.get(w.bucket)!;
@@ -118,6 +121,7 @@ export class Backend {
     this.lastWrite = done;
     done.then(
       () => {
+        this.onCommit?.((performance.now() - started) / 1000);
         this.refreshSize();
         for (const w of batch) {
           const buf = this.buffer.get(w.bucket)!;

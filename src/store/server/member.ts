@@ -131,6 +131,10 @@ export class Member {
     this.confState = parts.confState;
     this.snapshotIndex = parts.snapshotIndex;
     this.metrics = cfg.metrics;
+    if (cfg.metrics) {
+      const h = cfg.metrics.backendCommit;
+      this.backend.onCommit = (s) => h.observe(s);
+    }
     this.kv = new KvStore(this.backend);
     const minTTL = Math.ceil(((3 * (cfg.electionMs / cfg.heartbeatMs)) / 2) * cfg.heartbeatMs / 1000);
     this.lessor = new Lessor(this.backend, minTTL);
@@ -193,10 +197,10 @@ export class Member {
   private async begin(): Promise<void> {
     // Replay what the log holds (conf changes teach raft who votes), then a lone voter need
     // not wait an election timeout to lead.
-    await this.runUntilIdle();
+    await this.run();
     if (this.confState.voters.length === 1 && this.confState.voters[0] === this.id) {
       this.node.campaign();
-      await this.runUntilIdle();
+      await this.run();
     }
     this.ticker = setInterval(() => {
       this.node.tick();
@@ -230,10 +234,6 @@ export class Member {
       console.error("kplane: fatal store error", e);
       process.exit(70);
     }
-  }
-
-  private async runUntilIdle(): Promise<void> {
-    await this.run();
   }
 
   private async run(): Promise<void> {
@@ -434,12 +434,14 @@ export class Member {
     return new Promise<ApplyResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(r.id);
+        this.metrics?.proposalDone(false);
         reject(new StoreError("timeout"));
       }, requestTimeoutMs(this.cfg));
       this.waiters.set(r.id, {
         req: r,
         resolve: (res) => {
           clearTimeout(timer);
+          this.metrics?.proposalDone(true);
           resolve(res);
         },
       });
@@ -448,6 +450,7 @@ export class Member {
       } catch (e) {
         clearTimeout(timer);
         this.waiters.delete(r.id);
+        this.metrics?.proposalDone(false);
         reject(new StoreError("noLeader", String(e)));
         return;
       }

@@ -10,8 +10,8 @@ export class StoreMetrics {
   private leaderChanges = new client.Counter({ name: "etcd_server_leader_changes_seen_total", help: "The number of leader changes seen.", registers: [this.registry] });
   private committed = new client.Gauge({ name: "etcd_server_proposals_committed_total", help: "The total number of consensus proposals committed.", registers: [this.registry] });
   private appliedG = new client.Gauge({ name: "etcd_server_proposals_applied_total", help: "The total number of consensus proposals applied.", registers: [this.registry] });
-  readonly pending = new client.Gauge({ name: "etcd_server_proposals_pending", help: "The current number of pending proposals to commit.", registers: [this.registry] });
-  readonly failed = new client.Counter({ name: "etcd_server_proposals_failed_total", help: "The total number of failed proposals seen.", registers: [this.registry] });
+  private pending = new client.Gauge({ name: "etcd_server_proposals_pending", help: "The current number of pending proposals to commit.", registers: [this.registry] });
+  private failed = new client.Counter({ name: "etcd_server_proposals_failed_total", help: "The total number of failed proposals seen.", registers: [this.registry] });
   private fsync = new client.Histogram({
     name: "etcd_disk_wal_fsync_duration_seconds",
     help: "The latency distributions of fsync called by WAL.",
@@ -54,9 +54,14 @@ export class StoreMetrics {
     this.pending.inc();
   }
 
+  /** A proposal was answered (applied) or gave up (timed out, dropped). */
+  proposalDone(ok: boolean): void {
+    this.pending.dec();
+    if (!ok) this.failed.inc();
+  }
+
   applied(n: number): void {
     this.committed.inc(n);
     this.appliedG.inc(n);
-    this.pending.set(0);
   }
 }
