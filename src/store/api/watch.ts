@@ -7,7 +7,7 @@ import {
 import type { Member } from "../server/member.js";
 import type { Watcher, WatchEvent, WatchSink } from "../mvcc/watchableStore.js";
 import { toPbKv, keyRange } from "../server/apply.js";
-import { encodeEvent, encodeHeader, encodeWatchEvents } from "./wire.js";
+import { encodeEvent, encodeEventsField, encodeHeader, encodeWatchEvents } from "./wire.js";
 import type { ServerCall } from "./grpc/index.js";
 
 export interface WatchServiceOptions {
@@ -67,6 +67,9 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
       raftTerm: BigInt(m.term),
       revision: BigInt(rev),
     });
+    // Watchers of one range get the same events array: its encoding is reused for each of them.
+    let lastEvents: WatchEvent[] | undefined;
+    let lastEventsField: Uint8Array = new Uint8Array(0);
     // One revision's header is encoded once for all the watchers it goes to.
     let cachedHeader: { rev: number; term: number; bytes: Uint8Array } | undefined;
     const headerBytes = (rev: number): Uint8Array => {
@@ -89,7 +92,11 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
           const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
           sendFragments(resp, opts.maxRequestBytes + grpcOverheadBytes, send);
         } else if (!closed) {
-          call.send(encodeWatchEvents(headerBytes(rev), BigInt(w.id), evs.map(eventBytes)));
+          if (lastEvents !== evs) {
+            lastEvents = evs;
+            lastEventsField = encodeEventsField(evs.map(eventBytes));
+          }
+          call.send(encodeWatchEvents(headerBytes(rev), w.id, lastEventsField));
         }
         if (progressPending) maybeProgress();
       },

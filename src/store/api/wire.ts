@@ -1,5 +1,5 @@
 import { encodeKeyValue, type KeyValue } from "../mvcc/keyValue.js";
-import { MessageWriter } from "../protowire.js";
+import { MessageWriter, varintSize, writeVarint } from "../protowire.js";
 import type { WatchEvent } from "../mvcc/watchableStore.js";
 
 // Hand-encoded responses for the hot paths (field numbers from etcd's rpc.proto / kv.proto).
@@ -38,9 +38,26 @@ export function encodeEvent(ev: WatchEvent): Uint8Array {
   return w.finish();
 }
 
-/** etcdserverpb.WatchResponse{header 1, watch_id 2, events 11} from pre-encoded parts. */
-export function encodeWatchEvents(header: Uint8Array, watchId: bigint, events: Uint8Array[]): Uint8Array {
-  const w = new MessageWriter().bytes(1, header, true).varint(2, watchId);
+/** The events part of a WatchResponse (repeated field 11), shared by every watcher sent the same events. */
+export function encodeEventsField(events: Uint8Array[]): Uint8Array {
+  const w = new MessageWriter();
   for (const e of events) w.bytes(11, e, true);
   return w.finish();
+}
+
+/** etcdserverpb.WatchResponse{header 1, watch_id 2, events 11} from pre-encoded parts. */
+export function encodeWatchEvents(header: Uint8Array, watchId: number, eventsField: Uint8Array): Uint8Array {
+  const idLen = watchId === 0 ? 0 : 1 + varintSize(watchId);
+  const headLen = 1 + varintSize(header.length);
+  const out = Buffer.allocUnsafe(headLen + header.length + idLen + eventsField.length);
+  out[0] = 0x0a;
+  let p = writeVarint(out, 1, header.length);
+  out.set(header, p);
+  p += header.length;
+  if (watchId !== 0) {
+    out[p++] = 0x10;
+    p = writeVarint(out, p, watchId);
+  }
+  out.set(eventsField, p);
+  return out;
 }

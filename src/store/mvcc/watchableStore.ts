@@ -147,7 +147,8 @@ export class WatchableStore {
       if (!matched) continue;
       for (const w of [...g.watchers]) {
         if (w.canceled || w.minRev > rev) continue;
-        const evs = matched.filter((e) => w.accepts(e));
+        // Watchers without filters share one events array (the stream encodes it once).
+        const evs = w.opts.noPut || w.opts.noDelete ? matched.filter((e) => w.accepts(e)) : matched;
         w.minRev = rev + 1;
         if (evs.length === 0) continue;
         if (w.sink.congested()) {
