@@ -3,7 +3,7 @@
 // with the ratio. The load generator is ../shared/tools/etcd-bench (a lean HTTP/2 client, so the
 // client is not the bottleneck); it is copied to bench/.etcd-bench and installed there once.
 //
-//   node bench/store.mjs [--reps 3] [--duration 5] [--cases put-c1,put-c256] [--no-etcd] [--no-mem]
+//   node bench/store.mjs [--reps 3] [--duration 5] [--cases put-c1,put-c256] [--no-etcd] [--no-mem] [--tag -watch]
 //
 // Writes bench/results/store-<date>.md (and the raw JSON of both suites beside it).
 import { execFileSync, spawn } from "node:child_process";
@@ -25,6 +25,7 @@ const duration = opt("duration", "5");
 const cases = opt("cases", "");
 const withEtcd = !args.includes("--no-etcd");
 const withMem = !args.includes("--no-mem");
+const tag = opt("tag", "");
 
 if (!existsSync(join(tool, "node_modules"))) {
   rmSync(tool, { recursive: true, force: true });
@@ -95,6 +96,6 @@ if (withMem) {
     await k.stop();
   }
 }
-for (const f of results) cpSync(f, join(outDir, `store-${stamp}-${f.split("/").pop()}`));
-writeFileSync(join(outDir, `store-${stamp}.md`), report);
+for (const f of results) cpSync(f, join(outDir, `store-${stamp}${tag}-${f.split("/").pop()}`));
+writeFileSync(join(outDir, `store-${stamp}${tag}.md`), report);
 process.stdout.write("\n" + report);
