@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
-  LeaseKeepAliveRequestSchema, LeaseKeepAliveResponseSchema, SnapshotResponseSchema,
+  LeaseKeepAliveRequestSchema, LeaseKeepAliveResponseSchema, ResponseHeaderSchema,
 } from "./gen/rpc_pb.js";
+import { BufferWriter } from "../protowire.js";
 import type { Member } from "../server/member.js";
 import { fillHeader } from "./services.js";
 import { toGrpcError } from "./errors.js";
@@ -66,15 +67,23 @@ export function snapshotStream(m: Member, scratchDir: string): (call: ServerCall
         const total = statSync(file).size;
         const hash = createHash("sha256");
         let sent = 0;
-        for await (const chunk of createReadStream(file, { highWaterMark: chunkSize })) {
-          if (cancelled) return;
-          const buf = chunk as Buffer;
+        // SnapshotResponse{header 1, remaining_bytes 2, blob 3}, encoded by hand: thousands of
+        // messages, each mostly its blob. The header is the one at the start of the stream.
+        const header = toBinary(ResponseHeaderSchema, fillHeader(m, undefined));
+        const message = (remaining: number, blob: Uint8Array) =>
+          new BufferWriter().bytes(1, header).varint(2, remaining).bytes(3, blob).finish();
+        // Read in large pieces, send in etcd's 32 KiB messages.
+        for await (const piece of createReadStream(file, { highWaterMark: 32 * chunkSize })) {
+          const buf = piece as Buffer;
           hash.update(buf);
-          sent += buf.length;
-          const resp = create(SnapshotResponseSchema, { header: fillHeader(m, undefined), remainingBytes: BigInt(total - sent), blob: buf });
-          if (!call.send(toBinary(SnapshotResponseSchema, resp))) await new Promise<void>((r) => call.onDrain(r));
+          for (let off = 0; off < buf.length; off += chunkSize) {
+            if (cancelled) return;
+            const blob = buf.subarray(off, Math.min(off + chunkSize, buf.length));
+            sent += blob.length;
+            if (!call.send(message(total - sent, blob))) await new Promise<void>((r) => call.onDrain(r));
+          }
         }
-        call.send(toBinary(SnapshotResponseSchema, create(SnapshotResponseSchema, { header: fillHeader(m, undefined), remainingBytes: 0n, blob: hash.digest() })));
+        call.send(message(0, hash.digest()));
         call.end();
       } catch (e) {
         const g = toGrpcError(e);
