@@ -1,17 +1,18 @@
-import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { connect, type Socket } from "node:net";
 import {
   CompactionRequestSchema, CompactionResponseSchema, DeleteRangeRequestSchema, DeleteRangeResponseSchema,
   LeaseGrantRequestSchema, LeaseGrantResponseSchema, LeaseRevokeRequestSchema, LeaseRevokeResponseSchema,
   PutRequestSchema, PutResponseSchema, RangeRequestSchema, RangeResponseSchema, StatusRequestSchema,
-  StatusResponseSchema, TxnRequestSchema, TxnResponseSchema, WatchRequestSchema, WatchResponseSchema,
-  type WatchCreateRequest, type WatchResponse,
+  StatusResponseSchema, TxnRequestSchema, TxnResponseSchema, WatchResponseSchema,
+  type WatchResponse,
 } from "../api/gen/rpc_pb.js";
 import {
   DEFAULT_MAX_FRAME, DEFAULT_WINDOW, Flag, FrameType, H2Error, MAX_WINDOW, PREFACE, Setting, Writer,
 } from "../api/grpc/frames.js";
 import { encodeHeaders, HpackDecoder } from "../api/grpc/hpack.js";
 import { EtcdError, type EtcdClient, type WatchStream } from "./types.js";
+import { WatchStreamBase } from "./watchStream.js";
 
 /** gRPC UNAVAILABLE: the connection is gone (callers may retry elsewhere). */
 const UNAVAILABLE = 14;
@@ -606,10 +607,9 @@ function percentDecode(s: string): string {
 }
 
 /** A Watch bidi stream on a connection. */
-class GrpcWatch implements WatchStream {
+class GrpcWatch extends WatchStreamBase {
   private conn: Connection | undefined;
   private stream: Stream | undefined;
-  private respond: Array<(r: WatchResponse) => void> = [];
   private closers: Array<(err: EtcdError | undefined) => void> = [];
   private closed = false;
   private closeErr: EtcdError | undefined;
@@ -626,31 +626,15 @@ class GrpcWatch implements WatchStream {
           this.fail(new EtcdError(13, `grpc: failed to decode watch response: ${(e as Error).message}`));
           return;
         }
-        for (const f of this.respond) f(resp);
+        this.deliver(resp);
       },
       end: (err) => this.fail(err),
     });
   }
 
-  private send(req: MessageInitShape<typeof WatchRequestSchema>): void {
+  protected sendRequest(bytes: Uint8Array): void {
     if (this.closed || !this.conn || !this.stream) return;
-    this.conn.sendMessage(this.stream, toBinary(WatchRequestSchema, create(WatchRequestSchema, req)), false);
-  }
-
-  create(req: WatchCreateRequest): void {
-    this.send({ requestUnion: { case: "createRequest", value: req } });
-  }
-
-  cancel(watchId: bigint): void {
-    this.send({ requestUnion: { case: "cancelRequest", value: { watchId } } });
-  }
-
-  requestProgress(): void {
-    this.send({ requestUnion: { case: "progressRequest", value: {} } });
-  }
-
-  onResponse(fn: (resp: WatchResponse) => void): void {
-    this.respond.push(fn);
+    this.conn.sendMessage(this.stream, bytes, false);
   }
 
   onClose(fn: (err: EtcdError | undefined) => void): void {

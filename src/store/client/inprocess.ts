@@ -1,16 +1,16 @@
-import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import {
-  StatusRequestSchema, WatchRequestSchema, WatchResponseSchema,
+  StatusRequestSchema, WatchResponseSchema,
   type CompactionResponse, type DeleteRangeResponse, type LeaseGrantResponse, type LeaseRevokeResponse,
-  type PutResponse, type RangeResponse, type StatusResponse, type TxnResponse, type WatchCreateRequest,
-  type WatchResponse,
+  type PutResponse, type RangeResponse, type StatusResponse, type TxnResponse,
 } from "../api/gen/rpc_pb.js";
 import type { Member } from "../server/member.js";
 import { toGrpcError } from "../api/errors.js";
 import { unaryMethods, type ServiceOptions, type UnaryMethod } from "../api/services.js";
 import { watchStream, type WatchServiceOptions } from "../api/watch.js";
 import type { CallStatus, ServerCall } from "../api/grpc/index.js";
-import { EtcdError, type EtcdClient, type WatchStream } from "./types.js";
+import { EtcdError, type EtcdClient } from "./types.js";
+import { WatchStreamBase } from "./watchStream.js";
 
 /**
  * A client for a member in the same process: the same handlers the gRPC server runs, without
@@ -55,8 +55,7 @@ export function inProcessClient(m: Member, opts: ServiceOptions & WatchServiceOp
 }
 
 /** A watch stream whose server side is the member's watch handler, joined by an in-memory call. */
-class InProcessWatch implements WatchStream {
-  private respond: Array<(r: WatchResponse) => void> = [];
+class InProcessWatch extends WatchStreamBase {
   private closers: Array<(err: EtcdError | undefined) => void> = [];
   private serverMessage: ((b: Uint8Array) => void) | undefined;
   private serverHalfClose: (() => void) | undefined;
@@ -64,6 +63,7 @@ class InProcessWatch implements WatchStream {
   private closed = false;
 
   constructor(handler: (call: ServerCall) => void, private readonly done: () => void) {
+    super();
     const self = this;
     const serverCall: ServerCall = {
       metadata: new Map(),
@@ -79,7 +79,7 @@ class InProcessWatch implements WatchStream {
         if (self.closed) return false;
         const resp = fromBinary(WatchResponseSchema, bytes);
         // Deliver on a later turn, as a socket would: handlers may call back into the stream.
-        queueMicrotask(() => self.respond.forEach((f) => f(resp)));
+        queueMicrotask(() => self.deliver(resp));
         return true;
       },
       bufferedBytes: 0,
@@ -91,25 +91,9 @@ class InProcessWatch implements WatchStream {
     handler(serverCall);
   }
 
-  private send(req: Parameters<typeof create<typeof WatchRequestSchema>>[1]): void {
+  protected sendRequest(bytes: Uint8Array): void {
     if (this.closed) return;
-    this.serverMessage?.(toBinary(WatchRequestSchema, create(WatchRequestSchema, req)));
-  }
-
-  create(req: WatchCreateRequest): void {
-    this.send({ requestUnion: { case: "createRequest", value: req } });
-  }
-
-  cancel(watchId: bigint): void {
-    this.send({ requestUnion: { case: "cancelRequest", value: { watchId } } });
-  }
-
-  requestProgress(): void {
-    this.send({ requestUnion: { case: "progressRequest", value: {} } });
-  }
-
-  onResponse(fn: (resp: WatchResponse) => void): void {
-    this.respond.push(fn);
+    this.serverMessage?.(bytes);
   }
 
   onClose(fn: (err: EtcdError | undefined) => void): void {
