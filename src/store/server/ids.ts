@@ -18,5 +18,3 @@ export function clusterId(memberIds: bigint[]): bigint {
   sorted.forEach((id, i) => b.writeBigUInt64BE(id, 8 * i));
   return first8(createHash("sha1").update(b).digest());
 }
-
-export const hexId = (id: bigint): string => id.toString(16);

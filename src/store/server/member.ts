@@ -5,8 +5,8 @@ import {
   AlarmMemberSchema, AlarmRequestSchema, AlarmRequest_AlarmAction, LeaseRevokeRequestSchema, AlarmResponseSchema, AlarmType, CompactionResponseSchema,
   LeaseGrantResponseSchema, LeaseRevokeResponseSchema, ResponseHeaderSchema,
   type AlarmRequest, type AlarmResponse, type CompactionRequest, type CompactionResponse,
-  type DeleteRangeRequest, type DeleteRangeResponse, type LeaseGrantRequest, type LeaseGrantResponse,
-  type LeaseRevokeRequest, type LeaseRevokeResponse, type PutRequest, type PutResponse,
+  type DeleteRangeResponse, type LeaseGrantRequest, type LeaseGrantResponse,
+  type LeaseRevokeResponse, type PutRequest, type PutResponse,
   type RangeRequest, type RangeResponse, type TxnRequest, type TxnResponse,
 } from "../api/gen/rpc_pb.js";
 import { StoreError } from "../errors.js";
