@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { startStore, storeDefaults, type StoreConfig } from "../store/index.js";
 import { parseRetention } from "../store/server/compactor.js";
 import { log } from "../util/log.js";
+import { defaultDataDir, etcdClientFor, parseTokenFile, up } from "./up.js";
 
 const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter(Boolean);
 const int = (v: string): number => {
@@ -105,6 +106,95 @@ program
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+  });
+
+const onSignals = (stop: () => Promise<void>) => {
+  let stopping = false;
+  const handler = () => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+};
+
+program
+  .command("up")
+  .description("Run the store and the API server in one process (HTTPS on 127.0.0.1:6443), with PKI and a kubeconfig in the data dir.")
+  .option("--data-dir <dir>", "where the store, PKI and kubeconfig live", defaultDataDir())
+  .option("--bind-address <ip>", "address to serve the API on", "127.0.0.1")
+  .option("--secure-port <n>", "port to serve HTTPS on (0 = any free port)", int, 6443)
+  .option("--service-cluster-ip-range <cidr>", "CIDR for Service ClusterIPs", "10.96.0.0/12")
+  .option("--etcd-listen-client-urls <urls>", "also serve the embedded store's etcd API here (default: not served)", list, [])
+  .action(async (o: Record<string, unknown>) => {
+    const running = await up({
+      dataDir: o.dataDir as string,
+      bindAddress: o.bindAddress as string,
+      securePort: o.securePort as number,
+      serviceClusterIPRange: o.serviceClusterIpRange as string,
+      etcdListenClientUrls: o.etcdListenClientUrls as string[],
+    }).catch((e: unknown) => {
+      log.error("failed to start", { error: e instanceof Error ? e.message : String(e) });
+      process.exit(1);
+    });
+    running.store.member.onFatal((e) => {
+      log.error("store stopped on a fatal error", { error: e instanceof Error ? e.stack ?? e.message : String(e) });
+      process.exit(70);
+    });
+    process.stdout.write(`kplane is up: the Kubernetes API is served at ${running.apiserver.url}\n` +
+      `  export KUBECONFIG=${running.kubeconfig}\n  kubectl get namespaces\n`);
+    onSignals(() => running.stop());
+  });
+
+program
+  .command("apiserver")
+  .description("Run the Kubernetes API server over any etcd v3 endpoint (flags named as kube-apiserver's).")
+  .requiredOption("--etcd-servers <urls>", "etcd endpoints (kplane store or etcd 3.4+)", list)
+  .option("--bind-address <ip>", "address to serve on", "127.0.0.1")
+  .option("--secure-port <n>", "port to serve on", int, 6443)
+  .option("--tls-cert-file <file>", "serving certificate (default: generated under --data-dir)")
+  .option("--tls-private-key-file <file>", "serving key")
+  .option("--client-ca-file <file>", "CA for client certificates")
+  .option("--token-auth-file <file>", "static bearer tokens (token,user,uid,\"group1,group2\")")
+  .option("--service-cluster-ip-range <cidr>", "CIDR for Service ClusterIPs", "10.96.0.0/12")
+  .option("--data-dir <dir>", "kplane: where generated PKI and kubeconfig go", defaultDataDir() + "-apiserver")
+  .option("--insecure", "kplane: serve plain HTTP (local tools and tests only)", false)
+  .action(async (o: Record<string, unknown>) => {
+    await import("reflect-metadata");
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { startApiServer } = await import("../apiserver/server.js");
+    const { ensurePki, writeKubeconfig } = await import("../apiserver/pki/index.js");
+    const { firstServiceIP } = await import("../apiserver/registry/alloc/serviceip.js");
+    const etcd = etcdClientFor(o.etcdServers as string[]);
+    let tls: { cert: string; key: string; clientCA?: string } | undefined;
+    let kubeconfig: string | undefined;
+    const host = o.bindAddress as string;
+    if (!o.insecure) {
+      if (o.tlsCertFile) {
+        tls = { cert: readFileSync(o.tlsCertFile as string, "utf8"), key: readFileSync(o.tlsPrivateKeyFile as string, "utf8") };
+        if (o.clientCaFile) tls.clientCA = readFileSync(o.clientCaFile as string, "utf8");
+      } else {
+        const pki = await ensurePki(join(o.dataDir as string, "pki"), { hosts: [host], serviceIp: firstServiceIP(o.serviceClusterIpRange as string) });
+        tls = { cert: pki.apiserver.cert.pem, key: pki.apiserver.key.pem, clientCA: pki.ca.cert.pem };
+        kubeconfig = join(o.dataDir as string, "kubeconfig");
+        writeKubeconfig(kubeconfig, { server: `https://${host}:${o.securePort as number}`, caPem: pki.ca.cert.pem, clientCertPem: pki.admin.cert.pem, clientKeyPem: pki.admin.key.pem });
+      }
+    }
+    const tokens = o.tokenAuthFile ? parseTokenFile(readFileSync(o.tokenAuthFile as string, "utf8")) : undefined;
+    const server = await startApiServer({
+      etcd, host, port: o.securePort as number, ...(tls ? { tls } : {}), ...(tokens ? { tokens } : {}),
+      serviceClusterIPRange: o.serviceClusterIpRange as string, log: (m) => log.warn(m, {}),
+    }).catch((e: unknown) => {
+      log.error("failed to start", { error: e instanceof Error ? e.message : String(e) });
+      process.exit(1);
+    });
+    process.stdout.write(`kplane apiserver is serving at ${server.url}\n` + (kubeconfig ? `  export KUBECONFIG=${kubeconfig}\n` : ""));
+    onSignals(async () => {
+      await server.close();
+      await etcd.close();
+    });
   });
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,0 +1,77 @@
+import { ApiError } from "./api/status.js";
+import type { KObject } from "./api/types.js";
+import type { Registry } from "./registry/index.js";
+import { firstServiceIP } from "./registry/alloc/serviceip.js";
+
+/**
+ * What a fresh cluster has before anyone writes (kube-apiserver's bootstrap controllers and
+ * post-start hooks): the system namespaces, the `kubernetes` Service with its Endpoints and
+ * EndpointSlice, and the system PriorityClasses. Existing objects are left alone.
+ */
+export interface BootstrapOptions {
+  serviceClusterIPRange: string;
+  advertiseAddress: string;
+  port: number;
+  clock: () => Date;
+}
+
+async function ensure(registry: Registry, group: string, resource: string, namespace: string, obj: KObject): Promise<void> {
+  const store = registry.byResource(group, resource);
+  if (!store) return;
+  try {
+    await store.get(namespace, obj.metadata.name ?? "");
+    return;
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.code !== 404) throw e;
+  }
+  try {
+    await store.create(namespace, obj, { dryRun: false, fieldManager: "kube-apiserver" });
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 409) return;
+    throw e;
+  }
+}
+
+export async function bootstrap(registry: Registry, opts: BootstrapOptions): Promise<void> {
+  for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+    await ensure(registry, "", "namespaces", "", { metadata: { name, labels: { "kubernetes.io/metadata.name": name } } });
+  }
+  const ip = firstServiceIP(opts.serviceClusterIPRange);
+  await ensure(registry, "", "services", "default", {
+    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: ip,
+      clusterIPs: [ip],
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: opts.port }],
+      sessionAffinity: "None",
+      ipFamilies: ["IPv4"],
+      ipFamilyPolicy: "SingleStack",
+      internalTrafficPolicy: "Cluster",
+    },
+  });
+  // kube's endpoint reconciler cannot publish a loopback address either (Endpoints validation
+  // refuses it): a server bound to loopback has a `kubernetes` Service without endpoints.
+  const address = opts.advertiseAddress;
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(address) || address.startsWith("127.")) return priorityClasses(registry);
+  await ensure(registry, "", "endpoints", "default", {
+    metadata: { name: "kubernetes", namespace: "default", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+    subsets: [{ addresses: [{ ip: address }], ports: [{ name: "https", port: opts.port, protocol: "TCP" }] }],
+  });
+  await ensure(registry, "discovery.k8s.io", "endpointslices", "default", {
+    metadata: { name: "kubernetes", namespace: "default", labels: { "kubernetes.io/service-name": "kubernetes" } },
+    addressType: "IPv4",
+    endpoints: [{ addresses: [address], conditions: { ready: true } }],
+    ports: [{ name: "https", port: opts.port, protocol: "TCP" }],
+  });
+  await priorityClasses(registry);
+}
+
+async function priorityClasses(registry: Registry): Promise<void> {
+  for (const [name, value, description] of [
+    ["system-node-critical", 2000001000, "Used for system critical pods that must not be moved from their current node."],
+    ["system-cluster-critical", 2000000000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."],
+  ] as const) {
+    await ensure(registry, "scheduling.k8s.io", "priorityclasses", "", { metadata: { name }, value, description, preemptionPolicy: "PreemptLowerPriority" });
+  }
+}

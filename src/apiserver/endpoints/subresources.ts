@@ -1,0 +1,150 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { KObject } from "../api/types.js";
+import { errors, successStatus } from "../api/status.js";
+import type { RequestInfo } from "../filters/requestInfo.js";
+import type { Registry } from "../registry/index.js";
+import type { ResourceStore } from "../registry/store.js";
+import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from "../selectors/index.js";
+import { decodeBody, encodeValue, isObject, mediaType, readBody, send, sendStatus, toApiError } from "./encode.js";
+import { mergePatch } from "./handlers.js";
+import { negotiate } from "./negotiate.js";
+
+/**
+ * Subresources that are not the object itself: scale (autoscaling/v1 Scale over
+ * spec.replicas), pods/binding, pods/eviction, namespaces/finalize, and the streaming ones
+ * (log, exec, attach, portforward) that a simulated node cannot serve.
+ */
+export async function subresourceHandler(
+  registry: Registry,
+  store: ResourceStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  info: RequestInfo,
+  query: URLSearchParams,
+  _clock: () => Date,
+): Promise<boolean> {
+  const sub = info.subresource;
+  const declared = store.info.subresources?.some((s) => s.name === sub);
+  if (!declared) return false;
+  const ns = store.info.namespaced ? info.namespace : "";
+  const dryRun = query.getAll("dryRun").length > 0;
+  const pretty = query.get("pretty") === "true";
+  try {
+    if (sub === "scale") {
+      await scale(store, req, res, ns, info, dryRun, pretty);
+      return true;
+    }
+    if (sub === "binding" && store.info.resource === "pods" && info.verb === "create") {
+      const body = decodeBody(await readBody(req), req.headers["content-type"]);
+      await bind(store, ns, info.name, body, dryRun);
+      send(res, 201, encodeValue(successStatus(), { encoding: "json", pretty }), "application/json");
+      return true;
+    }
+    if (sub === "eviction" && store.info.resource === "pods" && info.verb === "create") {
+      const body = decodeBody(await readBody(req), req.headers["content-type"]);
+      const deleteOptions = isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {};
+      await store.delete(ns, info.name, deleteOptions, dryRun);
+      send(res, 201, encodeValue(successStatus(), { encoding: "json", pretty }), "application/json");
+      return true;
+    }
+    if (sub === "finalize" && store.info.resource === "namespaces" && info.verb === "update") {
+      const body = decodeBody(await readBody(req), req.headers["content-type"]);
+      if (!isObject(body)) throw errors.badRequest("Object 'Kind' is missing in body");
+      const finalizers = (isObject(body.spec) ? (body.spec.finalizers as string[] | undefined) : undefined) ?? [];
+      const result = await store.applyUpdate("", info.name, (cur) => {
+        if (!cur) throw errors.notFound(store.gr, info.name);
+        const spec = { ...((cur.spec as Record<string, unknown>) ?? {}) };
+        if (finalizers.length) spec.finalizers = finalizers;
+        else delete spec.finalizers;
+        cur.spec = spec;
+        return cur;
+      }, { dryRun, subresource: "finalize", internal: true });
+      let obj = result.obj;
+      if (obj.metadata.deletionTimestamp && !((obj.spec as { finalizers?: string[] })?.finalizers?.length) && !obj.metadata.finalizers?.length) {
+        const r = await store.delete("", info.name, {}, dryRun);
+        if (r.body.kind !== "Status") obj = r.body as KObject;
+      }
+      send(res, 200, encodeValue(obj, { encoding: "json", pretty }), "application/json");
+      return true;
+    }
+    if (["log", "exec", "attach", "portforward", "proxy"].includes(sub)) {
+      throw errors.badRequest(`${store.info.resource}/${sub} is not available: kplane's nodes are simulated and run no containers`);
+    }
+    return false;
+  } catch (err) {
+    sendStatus(res, toApiError(err));
+    return true;
+  }
+}
+
+function replicasSelector(obj: KObject): string {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  const sel = spec.selector;
+  if (!isObject(sel)) return "";
+  // ReplicationControllers keep a plain label map; the apps kinds a LabelSelector.
+  if (obj.kind === "ReplicationController") return labelSelectorString(labelSelectorFromSet(sel as Record<string, string>));
+  return labelSelectorString(labelSelectorFromMeta(sel as Parameters<typeof labelSelectorFromMeta>[0]));
+}
+
+function toScale(obj: KObject): KObject {
+  const spec = (obj.spec ?? {}) as { replicas?: number };
+  const status = (obj.status ?? {}) as { replicas?: number };
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp ?? null },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector: replicasSelector(obj) },
+  };
+}
+
+async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResponse, ns: string, info: RequestInfo, dryRun: boolean, pretty: boolean): Promise<void> {
+  const neg = negotiate(req.headers.accept, [], pretty);
+  if (info.verb === "get") {
+    const obj = await store.get(ns, info.name);
+    send(res, 200, encodeValue(toScale(obj), neg), neg.contentType);
+    return;
+  }
+  if (info.verb !== "update" && info.verb !== "patch") throw errors.methodNotSupported(store.gr, info.verb);
+  const body = decodeBody(await readBody(req), info.verb === "patch" ? "application/json" : req.headers["content-type"]);
+  if (!isObject(body)) throw errors.badRequest("Object 'Kind' is missing in body");
+  const mt = mediaType(req.headers["content-type"]);
+  if (info.verb === "patch" && mt === "application/json-patch+json") throw errors.unsupportedMediaType(["application/merge-patch+json", "application/strategic-merge-patch+json"]);
+  const result = await store.applyUpdate(ns, info.name, (cur) => {
+    if (!cur) throw errors.notFound(store.gr, info.name);
+    const current = toScale(cur);
+    const next = (info.verb === "patch" ? mergePatch(current, body) : body) as KObject;
+    const replicas = isObject(next.spec) ? next.spec.replicas : undefined;
+    if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid("autoscaling", "Scale", info.name, `Scale.autoscaling "${info.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? 0)}: must be greater than or equal to 0`, [
+        { reason: "FieldValueInvalid", message: `Invalid value: ${JSON.stringify(replicas ?? 0)}: must be greater than or equal to 0`, field: "spec.replicas" },
+      ]);
+    }
+    const rv = next.metadata?.resourceVersion;
+    if (info.verb === "update" && rv && rv !== cur.metadata.resourceVersion) throw errors.modified(store.gr, info.name);
+    cur.spec = { ...((cur.spec as Record<string, unknown>) ?? {}), replicas };
+    return cur;
+  }, { dryRun, subresource: "scale" });
+  send(res, 200, encodeValue(toScale(result.obj), neg), neg.contentType);
+}
+
+async function bind(store: ResourceStore, ns: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
+  if (!isObject(body) || !isObject(body.target)) throw errors.badRequest("Binding target is required");
+  const node = String(body.target.name ?? "");
+  if (!node) throw errors.invalid("", "Binding", name, `Binding "${name}" is invalid: target.name: Required value`, [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }]);
+  await store.applyUpdate(ns, name, (cur) => {
+    if (!cur) throw errors.notFound(store.gr, name);
+    if (cur.metadata.deletionTimestamp) throw errors.conflict(store.gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+    const spec = (cur.spec ?? {}) as Record<string, unknown>;
+    if (spec.nodeName) throw errors.conflict(store.gr, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
+    spec.nodeName = node;
+    cur.spec = spec;
+    const status = (cur.status ?? {}) as Record<string, unknown>;
+    const conds = Array.isArray(status.conditions) ? (status.conditions as Record<string, unknown>[]).filter((c) => c.type !== "PodScheduled") : [];
+    conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") });
+    status.conditions = conds;
+    cur.status = status;
+    return cur;
+  }, { dryRun, subresource: "binding", internal: true });
+}

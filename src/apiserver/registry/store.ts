@@ -1,0 +1,497 @@
+import { randomUUID } from "node:crypto";
+import type { FieldError, KObject, ObjectMeta } from "../api/types.js";
+import { ApiError, errors, successStatus, type GroupResource, type Status } from "../api/status.js";
+import type { ListResult, Predicate, Preconditions, Storage, Watch, WatchOptions } from "../storage/interface.js";
+import { StorageError } from "../storage/interface.js";
+import {
+  invalidCauses, invalidMessage, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, validateObjectMeta,
+  validateObjectMetaUpdate, validatePathSegmentName, type NameValidator,
+} from "../validation/index.js";
+import type { ResourceInfo, Strategy, StrategyContext } from "./types.js";
+
+/**
+ * The generic registry store (kube's genericregistry.Store): one per served resource, doing
+ * the work every resource shares — keys, names, uids, timestamps, ObjectMeta validation,
+ * optimistic concurrency, graceful deletion and finalizers — and calling the resource's
+ * Strategy for the rest. It never touches HTTP; handlers call it with decoded objects.
+ */
+
+export interface WriteOptions {
+  dryRun: boolean;
+  fieldManager?: string;
+}
+
+export interface DeleteOptionsBody {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: "Orphan" | "Background" | "Foreground";
+  orphanDependents?: boolean;
+  preconditions?: Preconditions;
+  dryRun?: string[];
+}
+
+export interface ListRequest {
+  resourceVersion?: string;
+  resourceVersionMatch?: "" | "NotOlderThan" | "Exact";
+  limit?: number;
+  continue?: string;
+  predicate?: Predicate;
+}
+
+/** Names kube validates with something other than a DNS-1123 subdomain. */
+const nameRules: Record<string, NameValidator> = {
+  "/namespaces": nameIsDNSLabel,
+  "/services": nameIsDNS1035Label,
+  "/serviceaccounts": nameIsDNSSubdomain,
+  "/replicationcontrollers": nameIsDNSSubdomain,
+  "rbac.authorization.k8s.io/roles": validatePathSegmentName,
+  "rbac.authorization.k8s.io/clusterroles": validatePathSegmentName,
+  "rbac.authorization.k8s.io/rolebindings": validatePathSegmentName,
+  "rbac.authorization.k8s.io/clusterrolebindings": validatePathSegmentName,
+  "apps/statefulsets": nameIsDNSSubdomain,
+  "apps/deployments": nameIsDNSSubdomain,
+  "batch/cronjobs": nameIsDNSSubdomain,
+  "/nodes": nameIsDNSSubdomain,
+};
+
+/** Resources whose DELETE answers the deleted object (the others answer a Success Status). */
+const returnsDeletedObject = new Set(["/pods", "/namespaces", "/nodes", "/services", "/persistentvolumes", "/persistentvolumeclaims"]);
+
+const generateChars = "bcdfghjklmnpqrstvwxz2456789";
+
+export function generateName(base: string): string {
+  const max = 63 - 5;
+  const b = base.length > max ? base.slice(0, max) : base;
+  let s = "";
+  for (let i = 0; i < 5; i++) s += generateChars[Math.floor(Math.random() * generateChars.length)];
+  return b + s;
+}
+
+/** RFC 3339 with second precision, as metav1.Time marshals. */
+export function timestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** Side effects some resources need around writes (Service ClusterIP and NodePort allocation). */
+export interface RestHooks {
+  /** Before a create or update is written: reserve what the object needs, filling it in.
+   * Returns a rollback (write failed) and a release of what `old` held and `obj` no longer does. */
+  beforeWrite?(obj: KObject, old: KObject | undefined): Promise<{ rollback: () => Promise<void>; released: () => Promise<void> }>;
+  afterDelete?(obj: KObject): Promise<void>;
+}
+
+export interface StoreDeps {
+  hooks?: RestHooks;
+  storage: Storage;
+  /** Checks that a namespace exists and is not terminating before creating in it. */
+  admitNamespace?: (namespace: string, resource: GroupResource, name: string) => Promise<void>;
+  clock?: () => Date;
+}
+
+export class ResourceStore {
+  readonly gr: GroupResource;
+  readonly apiVersion: string;
+  private readonly nameFn: NameValidator;
+  private readonly clock: () => Date;
+
+  constructor(readonly info: ResourceInfo, readonly strategy: Strategy, private readonly deps: StoreDeps) {
+    this.gr = { group: info.group, resource: info.resource };
+    this.apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+    this.nameFn = nameRules[`${info.group}/${info.resource}`] ?? nameIsDNSSubdomain;
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  get storage(): Storage {
+    return this.deps.storage;
+  }
+
+  keyRoot(namespace: string): string {
+    const root = `/registry/${this.info.etcdPrefix}/`;
+    return this.info.namespaced && namespace ? `${root}${namespace}/` : root;
+  }
+
+  key(namespace: string, name: string): string {
+    return this.keyRoot(namespace) + name;
+  }
+
+  private ctx(namespace: string, dryRun: boolean): StrategyContext {
+    return { namespace, now: this.clock(), dryRun };
+  }
+
+  /** Sets apiVersion and kind, which the store writes with the object. */
+  private typed(obj: KObject): KObject {
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.info.kind;
+    return obj;
+  }
+
+  private invalid(name: string, errs: FieldError[]): ApiError {
+    const kindName = { group: this.info.group, kind: this.info.kind };
+    return errors.invalid(this.info.group, this.info.kind, name, invalidMessage(kindName, name, errs), invalidCauses(errs));
+  }
+
+  /** Maps storage errors to kube's Status errors for this resource. */
+  mapError(err: unknown, name: string): unknown {
+    if (!(err instanceof StorageError)) return err;
+    switch (err.code) {
+      case "KeyNotFound":
+        return errors.notFound(this.gr, name);
+      case "KeyExists":
+        return errors.alreadyExists(this.gr, name);
+      case "ResourceVersionConflicts":
+        return errors.conflict(this.gr, name, err.message);
+      case "ResourceExpired":
+        return errors.expired(err.message);
+      case "TooLargeResourceVersion":
+        return errors.resourceVersionTooLarge(err.message);
+      case "InvalidObj":
+        return errors.internal(err);
+      case "Unreachable":
+        return errors.internal(err);
+    }
+  }
+
+  private checkNamespace(obj: KObject, namespace: string): void {
+    const meta = obj.metadata;
+    if (this.info.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw errors.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      if (!meta.namespace) meta.namespace = namespace;
+    } else if (meta.namespace) {
+      delete meta.namespace;
+    }
+  }
+
+  async get(namespace: string, name: string, resourceVersion?: string): Promise<KObject> {
+    try {
+      const obj = await this.storage.get(this.key(namespace, name), resourceVersion === undefined ? {} : { resourceVersion });
+      if (!obj) throw errors.notFound(this.gr, name);
+      return obj;
+    } catch (err) {
+      throw this.mapError(err, name);
+    }
+  }
+
+  async list(namespace: string, req: ListRequest): Promise<ListResult> {
+    try {
+      return await this.storage.getList(this.keyRoot(namespace), req);
+    } catch (err) {
+      throw this.mapError(err, "");
+    }
+  }
+
+  watch(namespace: string, opts: Omit<WatchOptions, "recursive">, name?: string): Watch {
+    if (name) return this.storage.watch(this.key(namespace, name), { ...opts, recursive: false });
+    return this.storage.watch(this.keyRoot(namespace), { ...opts, recursive: true });
+  }
+
+  /** Create (POST). `obj` is the decoded body, already defaulted by the caller? No: defaults run here. */
+  async create(namespace: string, input: KObject, opts: WriteOptions): Promise<KObject> {
+    const obj = this.typed(input);
+    const meta: ObjectMeta = (obj.metadata ??= {});
+    this.checkNamespace(obj, namespace);
+    if (meta.resourceVersion) throw errors.badRequest("resourceVersion should not be set on objects to be created");
+    if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = timestamp(this.clock());
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    const ctx = this.ctx(namespace, opts.dryRun);
+    this.strategy.defaults?.(obj);
+    this.strategy.prepareForCreate?.(obj, ctx);
+    const name = meta.name ?? "";
+    // kube's order: allocation (BeginCreate: ClusterIPs, node ports), validation, then
+    // validating admission (NamespaceLifecycle).
+    const nameErrs = validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn });
+    const reserved = nameErrs.length ? undefined : await this.reserve(obj, undefined, name);
+    try {
+      const errs = [...nameErrs, ...(this.strategy.validate?.(obj, ctx) ?? [])];
+      if (errs.length) throw this.invalid(name, errs);
+      if (this.info.namespaced && this.deps.admitNamespace) await this.deps.admitNamespace(meta.namespace ?? "", this.gr, name);
+    } catch (e) {
+      await reserved?.rollback();
+      throw e;
+    }
+    try {
+      const created = await this.storage.create(this.key(meta.namespace ?? "", name), obj, { dryRun: opts.dryRun, ...this.ttl(obj) });
+      if (opts.dryRun) await reserved?.rollback();
+      return created;
+    } catch (err) {
+      await reserved?.rollback();
+      throw this.mapError(err, name);
+    }
+  }
+
+  private async reserve(obj: KObject, old: KObject | undefined, name: string) {
+    if (!this.deps.hooks?.beforeWrite) return undefined;
+    try {
+      return await this.deps.hooks.beforeWrite(obj, old);
+    } catch (e) {
+      const fe = (e as { fieldErrors?: FieldError[] }).fieldErrors;
+      if (fe) throw this.invalid(name, fe);
+      throw e;
+    }
+  }
+
+  private ttl(obj: KObject): { ttlSeconds?: number } {
+    // Events expire after an hour (kube-apiserver --event-ttl).
+    if (this.info.resource === "events" && obj) return { ttlSeconds: 3600 };
+    return {};
+  }
+
+  /**
+   * Update (PUT) of the resource or one of its subresources. Optimistic concurrency on
+   * metadata.resourceVersion; system fields carried over from the stored object.
+   */
+  async update(namespace: string, name: string, input: KObject, opts: WriteOptions & { subresource?: string }): Promise<{ obj: KObject; created: boolean }> {
+    const obj = this.typed(input);
+    obj.metadata ??= {};
+    this.checkNamespace(obj, namespace);
+    if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    obj.metadata.name = name;
+    return this.applyUpdate(namespace, name, () => obj, opts);
+  }
+
+  /**
+   * The shared read-modify-write: `produce(current)` returns the new object (a fresh value the
+   * store may mutate); used by PUT (ignores current) and PATCH (derives from current).
+   */
+  async applyUpdate(
+    namespace: string,
+    name: string,
+    produce: (current: KObject | undefined) => KObject | Promise<KObject>,
+    opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean; internal?: boolean },
+  ): Promise<{ obj: KObject; created: boolean }> {
+    const key = this.key(namespace, name);
+    const ctx = this.ctx(namespace, opts.dryRun);
+    let created = false;
+    const sub = opts.subresource ? this.strategy.subresources?.[opts.subresource] : undefined;
+    let reserved: { rollback: () => Promise<void>; released: () => Promise<void> } | undefined;
+    try {
+      const result = await this.storage.guaranteedUpdate(
+        key,
+        async (current) => {
+          created = false;
+          // A retried attempt gives back what the previous attempt reserved.
+          if (reserved) await reserved.rollback();
+          reserved = undefined;
+          const next = this.typed(await produce(current ? clone(current) : undefined));
+          next.metadata ??= {};
+          const meta = next.metadata;
+          if (!current) {
+            if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || opts.subresource) throw errors.notFound(this.gr, name);
+            created = true;
+            meta.name = name;
+            if (this.info.namespaced) meta.namespace = namespace;
+            delete meta.resourceVersion;
+            meta.uid = randomUUID();
+            meta.creationTimestamp = timestamp(this.clock());
+            this.strategy.defaults?.(next);
+            this.strategy.prepareForCreate?.(next, ctx);
+            const errs = [
+              ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn }),
+              ...(this.strategy.validate?.(next, ctx) ?? []),
+            ];
+            if (errs.length) throw this.invalid(name, errs);
+            if (this.info.namespaced && this.deps.admitNamespace) await this.deps.admitNamespace(namespace, this.gr, name);
+            reserved = await this.reserve(next, undefined, name);
+            return next;
+          }
+          const old = current;
+          const rv = meta.resourceVersion;
+          if (!rv) {
+            if (this.strategy.allowUnconditionalUpdate === false) {
+              throw this.invalid(name, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", badValue: 0, detail: "must be specified for an update" }]);
+            }
+            // An unconditional update: kube fills the stored version in before validating.
+            meta.resourceVersion = old.metadata.resourceVersion;
+          } else if (rv !== old.metadata.resourceVersion) {
+            throw errors.modified(this.gr, name);
+          }
+          // System fields the client cannot change.
+          if (!meta.uid) meta.uid = old.metadata.uid;
+          meta.creationTimestamp = old.metadata.creationTimestamp ?? null;
+          if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+          else delete meta.deletionTimestamp;
+          if (old.metadata.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
+          else delete meta.deletionGracePeriodSeconds;
+          if (old.metadata.generation !== undefined) meta.generation = old.metadata.generation;
+          else delete meta.generation;
+          delete meta.selfLink;
+          if (opts.internal) {
+            // A system write through a subresource that owns the change (binding, finalize).
+            meta.resourceVersion = old.metadata.resourceVersion;
+            return sameObject(next, old) ? current : next;
+          }
+          this.strategy.defaults?.(next);
+          if (opts.subresource === "status") {
+            // Status writes own only .status (kube's status strategies + ResetObjectMetaForStatus).
+            for (const k of Object.keys(next)) if (k !== "status" && k !== "metadata" && k !== "apiVersion" && k !== "kind") delete next[k];
+            for (const [k, v] of Object.entries(old)) if (k !== "status" && k !== "metadata") next[k] = clone(v);
+            for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "generation", "managedFields"] as const) {
+              if (old.metadata[f] !== undefined) meta[f] = clone(old.metadata[f]) as never;
+              else delete meta[f];
+            }
+          }
+          if (sub) sub.prepareForUpdate?.(next, old, ctx);
+          else if (opts.subresource !== "status") this.strategy.prepareForUpdate?.(next, old, ctx);
+          const errs = [
+            ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn }),
+            ...validateObjectMetaUpdate(meta, old.metadata),
+            ...(sub ? sub.validateUpdate?.(next, old, ctx) ?? [] : [
+              ...(this.strategy.validate?.(next, ctx) ?? []),
+              ...(this.strategy.validateUpdate?.(next, old, ctx) ?? []),
+            ]),
+          ];
+          if (errs.length) throw this.invalid(name, errs);
+          // The last finalizer removed from an object being deleted: delete it now.
+          if (meta.deletionTimestamp && !(meta.finalizers?.length) && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
+            return { delete: true as const };
+          }
+          if (!opts.subresource) reserved = await this.reserve(next, old, name);
+          // Unchanged: keep the stored object (no write, same resourceVersion).
+          meta.resourceVersion = old.metadata.resourceVersion;
+          if (sameObject(next, old)) return current;
+          return next;
+        },
+        { ignoreNotFound: true, dryRun: opts.dryRun },
+      );
+      const r = reserved as { rollback: () => Promise<void>; released: () => Promise<void> } | undefined;
+      if (opts.dryRun) await r?.rollback();
+      else await r?.released();
+      return { obj: result, created };
+    } catch (err) {
+      const r = reserved as { rollback: () => Promise<void> } | undefined;
+      await r?.rollback();
+      throw this.mapError(err, name);
+    }
+  }
+
+  /**
+   * Delete: graceful (deletionTimestamp + grace period) when the strategy asks for it, blocked
+   * by finalizers (then only marked), immediate otherwise. Answers the object or a Status.
+   */
+  async delete(namespace: string, name: string, options: DeleteOptionsBody, dryRun: boolean): Promise<{ body: KObject | Status; deleted: boolean }> {
+    const key = this.key(namespace, name);
+    const now = this.clock();
+    let current: KObject;
+    try {
+      const got = await this.storage.get(key, {});
+      if (!got) throw errors.notFound(this.gr, name);
+      current = got;
+    } catch (err) {
+      throw this.mapError(err, name);
+    }
+    const pre = options.preconditions;
+    const checkPre = (obj: KObject) => {
+      if (pre?.uid && pre.uid !== obj.metadata.uid) {
+        throw errors.conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ""}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+        throw errors.conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ""}`);
+      }
+    };
+    checkPre(current);
+
+    const policy = options.propagationPolicy ?? (options.orphanDependents === true ? "Orphan" : options.orphanDependents === false ? "Background" : undefined);
+    const wantFinalizer = policy === "Orphan" ? "orphan" : policy === "Foreground" ? "foregroundDeletion" : undefined;
+    const grace = this.strategy.gracePeriod?.(current, options.gracePeriodSeconds);
+    const isNamespace = this.info.group === "" && this.info.resource === "namespaces";
+    const needsMarking = (obj: KObject) =>
+      (obj.metadata.finalizers?.length ?? 0) > 0 || wantFinalizer !== undefined || (grace !== undefined && grace > 0) ||
+      (isNamespace && ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0);
+
+    if (needsMarking(current)) {
+      let removeNow = false;
+      try {
+        const updated = await this.storage.guaranteedUpdate(
+          key,
+          (cur) => {
+            if (!cur) throw errors.notFound(this.gr, name);
+            checkPre(cur);
+            const next = clone(cur);
+            const meta = next.metadata;
+            if (wantFinalizer) {
+              const other = wantFinalizer === "orphan" ? "foregroundDeletion" : "orphan";
+              meta.finalizers = [...(meta.finalizers ?? []).filter((f) => f !== other)];
+              if (!meta.finalizers.includes(wantFinalizer)) meta.finalizers.push(wantFinalizer);
+            } else if (policy === "Background" && meta.finalizers) {
+              meta.finalizers = meta.finalizers.filter((f) => f !== "orphan" && f !== "foregroundDeletion");
+              if (meta.finalizers.length === 0) delete meta.finalizers;
+            }
+            const g = grace ?? 0;
+            if (!meta.deletionTimestamp) {
+              meta.deletionTimestamp = timestamp(new Date(now.getTime() + g * 1000));
+              meta.deletionGracePeriodSeconds = g;
+            } else if (meta.deletionGracePeriodSeconds !== undefined && g < meta.deletionGracePeriodSeconds) {
+              // A shorter grace period may replace a longer one.
+              meta.deletionTimestamp = timestamp(new Date(now.getTime() + g * 1000));
+              meta.deletionGracePeriodSeconds = g;
+            }
+            if (isNamespace) {
+              const status = ((next.status as Record<string, unknown> | undefined) ?? {});
+              status.phase = "Terminating";
+              next.status = status;
+            }
+            const blocked = (meta.finalizers?.length ?? 0) > 0 ||
+              (isNamespace && ((next.spec as { finalizers?: string[] } | undefined)?.finalizers?.length ?? 0) > 0);
+            if (!blocked && g === 0) {
+              removeNow = true;
+              return { delete: true as const };
+            }
+            return next;
+          },
+          { dryRun },
+        );
+        if (!removeNow) return { body: updated, deleted: false };
+        if (!dryRun) await this.deps.hooks?.afterDelete?.(updated);
+        return { body: this.deletedBody(updated), deleted: true };
+      } catch (err) {
+        throw this.mapError(err, name);
+      }
+    }
+    try {
+      const deleted = await this.storage.delete(key, { dryRun, validateDeletion: checkPre });
+      if (!dryRun) await this.deps.hooks?.afterDelete?.(deleted);
+      return { body: this.deletedBody(deleted), deleted: true };
+    } catch (err) {
+      throw this.mapError(err, name);
+    }
+  }
+
+  private deletedBody(obj: KObject): KObject | Status {
+    if (returnsDeletedObject.has(`${this.info.group}/${this.info.resource}`)) return obj;
+    const details: Status["details"] = { name: obj.metadata.name ?? "" };
+    if (this.info.group) details.group = this.info.group;
+    details.kind = this.info.resource;
+    if (obj.metadata.uid) details.uid = obj.metadata.uid;
+    return successStatus(details);
+  }
+}
+
+/** Deep equality of two JSON values (objects as produced by JSON.parse). */
+export function sameObject(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameObject(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!sameObject(ao[k], bo[k])) return false;
+  return true;
+}

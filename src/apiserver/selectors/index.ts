@@ -1,0 +1,3 @@
+export * from "./error.js";
+export * from "./labels.js";
+export * from "./fields.js";

@@ -1,0 +1,315 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { TLSSocket } from "node:tls";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { errors, ApiError } from "./api/status.js";
+import type { KObject } from "./api/types.js";
+import { buildDiscovery, type Discovery } from "./endpoints/discovery.js";
+import { send, sendStatus, toApiError } from "./endpoints/encode.js";
+import { handleResource, type HandlerDeps } from "./endpoints/handlers.js";
+import { requestInfo, type RequestInfo } from "./filters/requestInfo.js";
+import { clientIdentity } from "./pki/index.js";
+import { printerFor } from "./printers/index.js";
+import { catalog, groupOrder } from "./registry/catalog.js";
+import { createRegistry, type Registry } from "./registry/index.js";
+import type { ResourceInfo } from "./registry/types.js";
+import { cacher } from "./storage/cacher.js";
+import { etcd3Storage } from "./storage/etcd3.js";
+import type { EtcdClient } from "../store/client/types.js";
+import { buildOpenAPI } from "./openapi/index.js";
+import { unknownFields, pruneUnknownFields } from "./openapi/index.js";
+import { ApiMetrics } from "./metrics.js";
+import { bootstrap } from "./bootstrap.js";
+import { subresourceHandler } from "./endpoints/subresources.js";
+import { allocateForService, releaseForService, serviceAllocators, type ServiceAllocators } from "./registry/alloc/services.js";
+import type { RestHooks } from "./registry/store.js";
+
+/**
+ * The API server: node:https (or plain http for tests) with kube's filter chain —
+ * request info -> authentication -> authorization -> the API mux (discovery, OpenAPI,
+ * health, metrics, and the generic handlers over the registry).
+ */
+
+export interface User {
+  name: string;
+  groups: string[];
+  uid?: string;
+}
+
+export interface ApiServerOptions {
+  etcd: EtcdClient;
+  host: string;
+  port: number;
+  /** PEMs; without them the server speaks plain HTTP (tests and local tools). */
+  tls?: { cert: string; key: string; clientCA?: string };
+  /** Static bearer tokens (kube's --token-auth-file). */
+  tokens?: Map<string, User>;
+  /** Allow unauthenticated requests as system:anonymous (kube's --anonymous-auth). */
+  anonymous?: boolean;
+  /** The kubernetes Service's ClusterIP and the service CIDR it comes from. */
+  serviceClusterIPRange?: string;
+  /** Address advertised in /api's serverAddressByClientCIDRs and the kubernetes Endpoints. */
+  advertiseAddress?: string;
+  resources?: readonly ResourceInfo[];
+  clock?: () => Date;
+  log?: (msg: string) => void;
+}
+
+export interface RunningApiServer {
+  url: string;
+  port: number;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export const serverVersion = {
+  major: "1",
+  minor: "32",
+  gitVersion: "v1.32.4+kplane",
+  gitCommit: "0000000000000000000000000000000000000000",
+  gitTreeState: "clean",
+  buildDate: "2026-11-21T00:00:00Z",
+  goVersion: `node${process.versions.node}`,
+  compiler: "kplane",
+  platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`,
+};
+
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  const clock = opts.clock ?? (() => new Date());
+  const resources = opts.resources ?? catalog;
+  const etcd3 = etcd3Storage(opts.etcd);
+  const registry = createRegistry({
+    resources,
+    storageFor: (prefix) => cacher(etcd3, opts.etcd, prefix),
+    admitNamespace: (ns, gr, name) => admitNamespace(registry, ns, gr, name),
+    hooks: { "/services": serviceHooks(serviceAllocators(opts.etcd, opts.serviceClusterIPRange ?? "10.96.0.0/12")) },
+    clock,
+  });
+  const discovery = buildDiscovery(resources, groupOrder);
+  const openapi = buildOpenAPI([...resources]);
+  const metrics = new ApiMetrics(registry);
+  const watches = new Set<() => void>();
+  const deps: HandlerDeps = {
+    printerFor,
+    unknownFields,
+    pruneUnknownFields,
+    clock,
+    subresource: (store, req, res, info, query) => subresourceHandler(registry, store, req, res, info, query, clock),
+    trackWatch(stop) {
+      watches.add(stop);
+      return () => watches.delete(stop);
+    },
+  };
+  const log = opts.log ?? (() => {});
+  let ready = false;
+
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? "/", "http://x");
+    const info = requestInfo(req.method ?? "GET", url.pathname, url.searchParams);
+    res.setHeader("Audit-Id", randomUUID());
+    try {
+      const user = authenticate(req, opts);
+      if (!user) throw errors.unauthorized();
+      await route(req, res, info, url);
+    } catch (err) {
+      const e = toApiError(err);
+      if (!(err instanceof ApiError)) log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
+      sendStatus(res, e);
+    } finally {
+      metrics.observe(info, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL) => {
+    const path = url.pathname;
+    if (info.isResourceRequest) {
+      const store = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
+      if (!store || (!store.info.namespaced && info.namespace && info.resource !== "namespaces")) throw errors.pathNotFound();
+      await handleResource(store, req, res, info, url.searchParams, deps);
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      if (path.startsWith("/api")) throw errors.methodNotSupported({ group: "", resource: "" }, req.method?.toLowerCase() ?? "");
+      return notFound(res);
+    }
+    if (path === "/version" || path === "/version/") return send(res, 200, JSON.stringify(serverVersion, null, 2), "application/json");
+    if (path === "/api" || path === "/api/") return serveDiscovery(req, res, "api", () => discovery.apiVersions(serverAddress()));
+    if (path === "/apis" || path === "/apis/") return serveDiscovery(req, res, "apis", () => discovery.apiGroupList());
+    if (info.apiPrefix === "api" && info.apiVersion) {
+      const body = discovery.resourceList("", info.apiVersion);
+      if (!body) throw errors.pathNotFound();
+      return send(res, 200, body, "application/json");
+    }
+    if (info.apiPrefix === "apis" && info.apiGroup) {
+      const body = info.apiVersion ? discovery.resourceList(info.apiGroup, info.apiVersion) : discovery.apiGroup(info.apiGroup);
+      if (!body) throw errors.pathNotFound();
+      return send(res, 200, body, "application/json");
+    }
+    if (path === "/openapi/v2") {
+      const accept = req.headers.accept ?? "";
+      if (accept.includes("protobuf") && !accept.includes("json") && !accept.includes("*/*")) {
+        throw errors.notAcceptable("only the following media types are accepted: application/json");
+      }
+      return send(res, 200, openapi.v2Json(), "application/json");
+    }
+    if (path === "/openapi/v3" || path === "/openapi/v3/") return send(res, 200, JSON.stringify(openapi.v3Index()), "application/json");
+    if (path.startsWith("/openapi/v3/")) {
+      const gvPath = path.slice("/openapi/v3/".length);
+      const doc = openapi.v3(gvPath);
+      if (!doc) return notFound(res);
+      const hash = url.searchParams.get("hash");
+      const headers: Record<string, string> = { Etag: `"${openapi.v3Hash(gvPath)}"` };
+      if (hash && hash === openapi.v3Hash(gvPath)) headers["Cache-Control"] = "public, immutable";
+      return send(res, 200, doc, "application/json", headers);
+    }
+    if (path === "/metrics") {
+      const { body, contentType } = await metrics.render();
+      return send(res, 200, body, contentType);
+    }
+    for (const probe of ["/healthz", "/livez", "/readyz"]) {
+      if (path === probe || path.startsWith(probe + "/")) return health(res, probe, path, url.searchParams);
+    }
+    return notFound(res);
+  };
+
+  const checks = ["ping", "log", "etcd", "poststarthook/start-apiserver-admission-initializer", "poststarthook/bootstrap-controller"];
+  const health = (res: ServerResponse, probe: string, path: string, query: URLSearchParams) => {
+    const sub = path.slice(probe.length + 1);
+    const okAll = ready || probe === "/livez";
+    if (sub) {
+      if (!checks.includes(sub)) return notFound(res);
+      return send(res, 200, "ok", "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
+    }
+    const verbose = query.has("verbose");
+    if (!okAll) {
+      const body = checks.map((c) => (c === "poststarthook/bootstrap-controller" ? `[-]${c} failed: not finished` : `[+]${c} ok`)).join("\n") + `\n${probe.slice(1)} check failed\n`;
+      return send(res, 500, body, "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
+    }
+    if (!verbose) return send(res, 200, "ok", "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
+    const body = checks.map((c) => `[+]${c} ok`).join("\n") + `\n${probe.slice(1)} check passed\n`;
+    return send(res, 200, body, "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
+  };
+
+  const serveDiscovery = (req: IncomingMessage, res: ServerResponse, which: "api" | "apis", legacy: () => Buffer) => {
+    const accept = req.headers.accept ?? "";
+    for (const part of accept.split(",")) {
+      const p = part.replace(/\s+/g, "");
+      if (!p.includes("as=APIGroupDiscoveryList") || !p.includes("g=apidiscovery.k8s.io")) continue;
+      const version = p.includes("v=v2beta1") ? "v2beta1" : p.includes("v=v2;") || p.endsWith("v=v2") ? "v2" : undefined;
+      if (!version) continue;
+      const { body, etag } = discovery.aggregated(which, version);
+      const headers = { Etag: etag, Vary: "Accept", "Cache-Control": "public" };
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { ...headers, "Content-Type": `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`, "Content-Length": String(body.length) });
+      res.end(body);
+      return;
+    }
+    send(res, 200, legacy(), "application/json");
+  };
+
+  let boundPort = opts.port;
+  const serverAddress = () => `${opts.advertiseAddress ?? opts.host}:${boundPort}`;
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handler(req, res).catch((err) => {
+      log(`unhandled: ${String(err)}`);
+      if (!res.headersSent) sendStatus(res, errors.internal(err));
+      else res.destroy();
+    });
+  };
+  let server: Server;
+  if (opts.tls) {
+    server = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.clientCA ? { ca: opts.tls.clientCA } : {}), requestCert: true, rejectUnauthorized: false }, listener);
+  } else {
+    server = createHttpServer(listener);
+  }
+  // Watches are long-running: no request or idle timeouts on the server side.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 120_000;
+  server.setTimeout(0);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  await bootstrap(registry, { serviceClusterIPRange: opts.serviceClusterIPRange ?? "10.96.0.0/12", advertiseAddress: opts.advertiseAddress ?? opts.host, port: boundPort, clock });
+  ready = true;
+  const scheme = opts.tls ? "https" : "http";
+  const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return {
+    url: `${scheme}://${hostForUrl}:${boundPort}`,
+    port: boundPort,
+    registry,
+    async close() {
+      for (const stop of [...watches]) stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await registry.close();
+      await etcd3.close();
+    },
+  };
+}
+
+function notFound(res: ServerResponse): void {
+  send(res, 404, "404 page not found\n", "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
+}
+
+/** x509 client certificates, then bearer tokens, then anonymous. */
+function authenticate(req: IncomingMessage, opts: ApiServerOptions): User | undefined {
+  const sock = req.socket as TLSSocket;
+  if (opts.tls && sock.authorized) {
+    const peer = sock.getPeerX509Certificate?.();
+    if (peer) {
+      const id = clientIdentity(peer);
+      return { name: id.user, groups: [...id.groups, "system:authenticated"] };
+    }
+  }
+  const auth = req.headers.authorization;
+  if (auth && /^bearer /i.test(auth)) {
+    const token = auth.slice(7).trim();
+    const u = opts.tokens?.get(token);
+    if (u) return { ...u, groups: [...u.groups, "system:authenticated"] };
+    return undefined;
+  }
+  if (!opts.tls || opts.anonymous !== false) return { name: "system:anonymous", groups: ["system:unauthenticated"] };
+  return undefined;
+}
+
+/** NamespaceLifecycle admission: no new content in missing or terminating namespaces. */
+function serviceHooks(a: ServiceAllocators): RestHooks {
+  return {
+    beforeWrite: (obj, old) => allocateForService(a, obj, old),
+    afterDelete: (obj) => releaseForService(a, obj),
+  };
+}
+
+async function admitNamespace(registry: Registry, ns: string, _gr: { group: string; resource: string }, name: string): Promise<void> {
+  const store = registry.byResource("", "namespaces");
+  if (!store) return;
+  let obj: KObject;
+  try {
+    obj = await store.get("", ns, "0");
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.code !== 404) throw e;
+    obj = await store.get("", ns);
+  }
+  const phase = (obj.status as { phase?: string } | undefined)?.phase;
+  if (phase === "Terminating" || obj.metadata.deletionTimestamp) {
+    throw new ApiError({
+      kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
+      message: `${_gr.group ? `${_gr.resource}.${_gr.group}` : _gr.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+      reason: "Forbidden", details: { name, ...(_gr.group ? { group: _gr.group } : {}), kind: _gr.resource, causes: [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }] },
+      code: 403,
+    });
+  }
+}

@@ -1,0 +1,625 @@
+import { create } from "@bufbuild/protobuf";
+import sortedBtree from "sorted-btree";
+import { Event_EventType } from "../../store/api/gen/kv_pb.js";
+import { RangeRequestSchema, WatchCreateRequestSchema, type WatchResponse } from "../../store/api/gen/rpc_pb.js";
+import type { EtcdClient, WatchStream } from "../../store/client/types.js";
+import type { KObject } from "../api/types.js";
+import {
+  asPrefix, atResourceVersion, compareKeys, decodeObject, deepFreeze, encodeContinue, expiredStatus, errorStatus,
+  fromBytes, fromEtcdError, parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion,
+} from "./codec.js";
+import type { Etcd3Storage } from "./etcd3.js";
+import { readPrefix } from "./etcd3.js";
+import {
+  StorageError, type CreateOptions, type DeleteOptions, type GetOptions, type ListOptions, type ListResult,
+  type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch, type WatchEvent, type WatchOptions,
+} from "./interface.js";
+import { WatchQueue } from "./watchQueue.js";
+
+// sorted-btree is CommonJS with an ES-style default export: Node hands ESM the exports object.
+const BTree = sortedBtree.default;
+type BTree<K, V> = InstanceType<typeof sortedBtree.default<K, V>>;
+
+export interface CacherOptions {
+  /** The event ring's smallest size (kube: 100); it doubles while all of it is fresh. */
+  minEvents?: number;
+  /** The event ring's largest size (kube: 100 * 1024). */
+  maxEvents?: number;
+  /** Events younger than this are kept when the ring allows (kube's eventFreshDuration, 75 s). */
+  eventFreshMs?: number;
+  /** How often a watcher that allows bookmarks gets one (kube: about a minute). */
+  bookmarkIntervalMs?: number;
+  /** How long a read waits for the cache to reach a resourceVersion (kube's blockTimeout, 3 s). */
+  waitTimeoutMs?: number;
+  /** Live events a watcher may have queued before it is ended as too slow. */
+  watchBufferSize?: number;
+  /**
+   * Consistent lists ("" resourceVersion) from memory, made current by a progress request
+   * (kube's ConsistentListFromCache), or from etcd. "auto": from memory when the server answers
+   * progress requests only once its watchers are synced (kplane's store; etcd >= 3.4.31 or
+   * 3.5.13, as kube checks), else from etcd.
+   */
+  consistentReads?: "auto" | "cache" | "store";
+  /** Deep-freeze cached objects (tests: a caller that mutates one throws). */
+  freeze?: boolean;
+  /** Page size of the initial list. */
+  pageSize?: number;
+  /** Wait before listing again after the watch broke. */
+  relistBackoffMs?: number;
+  now?: () => number;
+}
+
+/** The watch cache as a Storage, plus what its owner may ask of it. */
+export interface Cacher extends Storage {
+  /** Resolves once the cache has listed and watches (reads before that go to the store), or is closed. */
+  ready(): Promise<void>;
+  /** The newest revision the cache has caught up with (0 before the first list). */
+  readonly resourceVersion: bigint;
+}
+
+type EventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** One change as the cache saw it; `prev` is the state before it (kube's watchCacheEvent). */
+interface CacheEvent {
+  type: EventType;
+  key: string;
+  /** The new state; for DELETED, the last state at the deletion's revision. */
+  obj: KObject;
+  prev: KObject | undefined;
+  rv: bigint;
+  time: number;
+  /** `prev` at `rv`: what a watcher gets when the object stops matching its predicate. */
+  prevAtRv?: KObject;
+}
+
+/** The recent events (kube's watchCache ring): sized by count, grown while all of it is fresh. */
+class EventRing {
+  private buf: Array<CacheEvent | undefined>;
+  /** Absolute indexes: events live in [start, end). */
+  private start = 0;
+  private end = 0;
+  private cap: number;
+
+  constructor(private readonly minCap: number, private readonly maxCap: number, private readonly freshMs: number) {
+    this.cap = minCap;
+    this.buf = new Array<CacheEvent | undefined>(minCap);
+  }
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  get capacity(): number {
+    return this.cap;
+  }
+
+  private at(i: number): CacheEvent {
+    return this.buf[i % this.cap]!;
+  }
+
+  /** Adds an event; returns true if an older one had to go. */
+  push(ev: CacheEvent): boolean {
+    if (this.size === this.cap) {
+      if (ev.time - this.at(this.start).time < this.freshMs) this.resize(Math.min(this.cap * 2, this.maxCap));
+      else if (ev.time - this.at(this.end - Math.floor(this.cap / 4)).time > this.freshMs) this.resize(Math.max(Math.floor(this.cap / 2), this.minCap));
+    }
+    let evicted = false;
+    if (this.size === this.cap) {
+      this.buf[this.start % this.cap] = undefined;
+      this.start++;
+      evicted = true;
+    }
+    this.buf[this.end % this.cap] = ev;
+    this.end++;
+    return evicted;
+  }
+
+  private resize(cap: number): void {
+    if (cap === this.cap) return;
+    const keep = Math.min(this.size, cap);
+    const next = new Array<CacheEvent | undefined>(cap);
+    const from = this.end - keep;
+    for (let i = 0; i < keep; i++) next[i] = this.at(from + i);
+    this.buf = next;
+    this.cap = cap;
+    this.start = 0;
+    this.end = keep;
+  }
+
+  oldestRV(): bigint | undefined {
+    return this.size > 0 ? this.at(this.start).rv : undefined;
+  }
+
+  /** The events after `rv`, oldest first. */
+  since(rv: bigint): CacheEvent[] {
+    let lo = this.start;
+    let hi = this.end;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid).rv > rv) hi = mid;
+      else lo = mid + 1;
+    }
+    const out: CacheEvent[] = [];
+    for (let i = lo; i < this.end; i++) out.push(this.at(i));
+    return out;
+  }
+
+  clear(): void {
+    this.buf = new Array<CacheEvent | undefined>(this.minCap);
+    this.cap = this.minCap;
+    this.start = this.end = 0;
+  }
+}
+
+/** A watcher served from the cache. */
+interface CacheWatcher {
+  q: WatchQueue;
+  key: string;
+  recursive: boolean;
+  predicate: Predicate | undefined;
+  all: boolean;
+  /** Events at or below this revision were covered when it started. */
+  minRV: bigint;
+  allowBookmarks: boolean;
+  nextBookmark: number;
+}
+
+interface Waiter {
+  rv: bigint;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** etcd versions whose progress responses promise every earlier event was sent (kube #123192). */
+export function progressTrustworthy(version: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (!m) return false;
+  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (maj !== 3) return maj > 3;
+  if (min === 4) return patch >= 31;
+  if (min === 5) return patch >= 13;
+  return min > 5;
+}
+
+/**
+ * kube's watch cache for one resource prefix: lists it once, then follows one etcd watch,
+ * keeping the current objects (sorted by key) and a ring of recent events in memory. Reads with
+ * a resourceVersion, consistent lists, and watches are served from memory; writes go to the
+ * store and come back through the watch.
+ */
+export function cacher(store: Storage, client: EtcdClient, prefix: string, opts: CacherOptions = {}): Cacher {
+  return new WatchCache(store as Etcd3Storage, client, asPrefix(prefix), opts);
+}
+
+class WatchCache implements Cacher {
+  private objects: BTree<string, KObject> = new BTree<string, KObject>(undefined, compareKeys);
+  private rv = 0n;
+  /** The revision of the last list, and whether events since then have left the ring. */
+  private listRV = 0n;
+  private evictedSinceList = false;
+  private readonly ring: EventRing;
+  private readonly watchers = new Set<CacheWatcher>();
+  private waiters: Waiter[] = [];
+  private isReady = false;
+  private readyResolve!: () => void;
+  private readonly readyPromise = new Promise<void>((r) => (this.readyResolve = r));
+  private closed = false;
+  private stream: WatchStream | undefined;
+  private progressOutstanding = false;
+  private trustProgress = false;
+  private readonly bookmarkTimer: NodeJS.Timeout;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Etcd3Storage,
+    private readonly client: EtcdClient,
+    private readonly prefix: string,
+    private readonly opts: CacherOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.ring = new EventRing(opts.minEvents ?? 100, opts.maxEvents ?? 100 * 1024, opts.eventFreshMs ?? 75_000);
+    const interval = opts.bookmarkIntervalMs ?? 60_000;
+    this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.min(1000, interval));
+    this.bookmarkTimer.unref();
+    void this.run();
+  }
+
+  get resourceVersion(): bigint {
+    return this.rv;
+  }
+
+  ready(): Promise<void> {
+    return this.readyPromise;
+  }
+
+  // ---- following etcd ------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    const mode = this.opts.consistentReads ?? "auto";
+    while (!this.closed) {
+      try {
+        if (mode === "auto") this.trustProgress = progressTrustworthy((await this.client.status()).version);
+        else this.trustProgress = mode === "cache";
+        await this.listAndWatch();
+      } catch {
+        // etcd unreachable or the watch failed: list again after a pause.
+      }
+      if (this.closed) break;
+      this.unready();
+      await new Promise((r) => setTimeout(r, this.opts.relistBackoffMs ?? 1000).unref());
+    }
+  }
+
+  /** Lists the prefix, then watches from the list's revision; resolves when the watch ends. */
+  private async listAndWatch(): Promise<void> {
+    const tree = new BTree<string, KObject>(undefined, compareKeys);
+    const rev = await readPrefix(this.client, this.prefix, this.opts.pageSize ?? 10_000, (kv) => {
+      const key = fromBytes(kv.key);
+      tree.set(key, this.own(decodeObject(key, kv.value, kv.modRevision)));
+    });
+    if (this.closed) return;
+    this.objects = tree;
+    this.rv = rev;
+    this.listRV = rev;
+    this.evictedSinceList = false;
+    this.ring.clear();
+    const s = this.client.watchStream();
+    this.stream = s;
+    this.progressOutstanding = false;
+    await new Promise<void>((resolve) => {
+      s.onClose(() => resolve());
+      s.onResponse((r) => {
+        if (this.stream !== s) return;
+        if (r.canceled) {
+          // Compacted past us, or refused: list again.
+          s.close();
+          resolve();
+          return;
+        }
+        if (r.created) {
+          this.isReady = true;
+          this.readyResolve();
+          if (this.waiters.length > 0) this.requestProgress();
+          return;
+        }
+        try {
+          this.onWatchResponse(r);
+        } catch {
+          // An object that does not decode: kube's reflector fails its watch and lists again
+          // (and stays unready while the list fails; reads go to the store meanwhile).
+          s.close();
+          resolve();
+        }
+      });
+      const k = toBytes(this.prefix);
+      s.create(create(WatchCreateRequestSchema, { key: k, rangeEnd: prefixEnd(k), startRevision: rev + 1n, progressNotify: true }));
+    });
+    if (this.stream === s) this.stream = undefined;
+  }
+
+  /** The cache cannot serve: end every watcher (clients re-watch), reads go to the store. */
+  private unready(): void {
+    this.isReady = false;
+    this.stream = undefined;
+    for (const w of this.watchers) w.q.end();
+    this.watchers.clear();
+    // Reads waiting for a revision give up now (consistent lists then go to the store).
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(tooLargeResourceVersion(this.prefix, w.rv, this.rv));
+    }
+  }
+
+  private own(obj: KObject): KObject {
+    return this.opts.freeze ? deepFreeze(obj) : obj;
+  }
+
+  private onWatchResponse(r: WatchResponse): void {
+    if (r.events.length === 0) {
+      // A progress notification: every event up to the header's revision has been sent.
+      if (r.watchId === -1n) this.progressOutstanding = false;
+      const rev = r.header?.revision ?? 0n;
+      if (rev > this.rv) this.rv = rev;
+      this.wake();
+      return;
+    }
+    const time = this.now();
+    for (const e of r.events) {
+      const kv = e.kv!;
+      const key = fromBytes(kv.key);
+      const prev = this.objects.get(key);
+      let ev: CacheEvent;
+      if (e.type === Event_EventType.DELETE) {
+        if (prev === undefined) continue;
+        this.objects.delete(key);
+        ev = { type: "DELETED", key, obj: this.own(atResourceVersion(prev, kv.modRevision)), prev, rv: kv.modRevision, time };
+      } else {
+        const obj = this.own(decodeObject(key, kv.value, kv.modRevision));
+        this.objects.set(key, obj);
+        ev = { type: prev ? "MODIFIED" : "ADDED", key, obj, prev, rv: kv.modRevision, time };
+      }
+      if (kv.modRevision > this.rv) this.rv = kv.modRevision;
+      if (this.ring.push(ev)) this.evictedSinceList = true;
+      for (const w of this.watchers) {
+        if (ev.rv <= w.minRV) continue;
+        const out = this.forWatcher(w, ev);
+        if (out) w.q.push(out);
+      }
+    }
+    this.wake();
+  }
+
+  private requestProgress(): void {
+    if (this.progressOutstanding || !this.stream || !this.isReady) return;
+    this.progressOutstanding = true;
+    this.stream.requestProgress();
+  }
+
+  /** Settles the reads waiting for a revision the cache has now reached. */
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.rv <= this.rv) {
+        clearTimeout(w.timer);
+        w.resolve();
+      } else still.push(w);
+    }
+    this.waiters = still;
+    // A progress response older than what a waiter needs: ask again.
+    if (still.length > 0 && this.trustProgress) this.requestProgress();
+  }
+
+  /** Waits until the cache has seen `rv` (kube's waitUntilFreshAndBlock); TooLargeResourceVersion after the timeout. */
+  private waitFor(rv: bigint, key: string): Promise<void> {
+    if (rv <= this.rv) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timeout = this.opts.waitTimeoutMs ?? 3000;
+      const w: Waiter = {
+        rv,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          reject(tooLargeResourceVersion(key, rv, this.rv));
+        }, timeout),
+      };
+      this.waiters.push(w);
+      if (this.trustProgress) this.requestProgress();
+    });
+  }
+
+  /** The store's current revision, read linearizably (kube reads the resource prefix with limit 1). */
+  private async currentRV(): Promise<bigint> {
+    const k = toBytes(this.prefix);
+    try {
+      const r = await this.client.range(create(RangeRequestSchema, { key: k, rangeEnd: prefixEnd(k), limit: 1n, countOnly: true }));
+      return r.header!.revision;
+    } catch (e) {
+      throw fromEtcdError(e, this.prefix);
+    }
+  }
+
+  // ---- serving ------------------------------------------------------------------------
+
+  private covers(key: string): boolean {
+    return key.startsWith(this.prefix);
+  }
+
+  async get(key: string, o: GetOptions = {}): Promise<KObject | undefined> {
+    // kube serves "" (the latest) from etcd: one key is as cheap there as a consistency check.
+    if (!o.resourceVersion || !this.isReady || !this.covers(key)) return this.store.get(key, o);
+    const rv = parseResourceVersion(o.resourceVersion, key);
+    await this.waitFor(rv, key);
+    const obj = this.objects.get(key);
+    if (obj === undefined && !o.ignoreNotFound) throw storageError("KeyNotFound", key, this.rv);
+    return obj;
+  }
+
+  async getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {
+    const keyPrefix = asPrefix(prefix);
+    const rvText = o.resourceVersion ?? "";
+    const match = o.resourceVersionMatch ?? "";
+    const limit = o.limit && o.limit > 0 ? o.limit : 0;
+    // kube 1.32's shouldDelegateList: continuations and exact reads need etcd's history.
+    if (!this.isReady || !this.covers(keyPrefix) || o.continue || match === "Exact" || (match === "" && limit > 0 && rvText !== "" && rvText !== "0")) {
+      return this.store.getList(prefix, o);
+    }
+    let rv = parseResourceVersion(rvText, keyPrefix);
+    const consistent = rvText === "";
+    if (consistent) {
+      if (!this.trustProgress) return this.store.getList(prefix, o);
+      rv = await this.currentRV();
+    }
+    try {
+      await this.waitFor(rv, keyPrefix);
+    } catch (e) {
+      // A consistent read falls back to etcd rather than fail (kube does the same).
+      if (consistent && e instanceof StorageError && e.code === "TooLargeResourceVersion") return this.store.getList(prefix, o);
+      throw e;
+    }
+    if (!this.isReady) return this.store.getList(prefix, o);
+    return this.listFromMemory(keyPrefix, rvText === "0" ? 0 : limit, o.predicate);
+  }
+
+  /** The list as the cache holds it now; kube ignores `limit` for resourceVersion "0". */
+  private listFromMemory(keyPrefix: string, limit: number, pred: Predicate | undefined): ListResult {
+    const all = pred === undefined || pred.empty === true;
+    const items: KObject[] = [];
+    let total = 0;
+    let lastKey = "";
+    let more = false;
+    // Keys under the prefix sort below the prefix with its last character ("/") raised by one.
+    const hi = keyPrefix.slice(0, -1) + String.fromCharCode(keyPrefix.charCodeAt(keyPrefix.length - 1) + 1);
+    this.objects.forRange(keyPrefix, hi, false, (k, obj) => {
+      total++;
+      if (limit > 0 && items.length >= limit) {
+        more = true;
+        return;
+      }
+      if (all || pred!.matches(obj)) {
+        items.push(obj);
+        lastKey = k;
+      }
+    });
+    const result: ListResult = { items, resourceVersion: this.rv.toString() };
+    if (more) {
+      result.continue = encodeContinue(lastKey + "\x00", keyPrefix, this.rv);
+      if (all) result.remainingItemCount = total - limit;
+    }
+    return result;
+  }
+
+  watch(keyOrPrefix: string, o: WatchOptions): Watch {
+    const key = o.recursive ? asPrefix(keyOrPrefix) : keyOrPrefix;
+    const rv = parseResourceVersion(o.resourceVersion, key);
+    if (!this.isReady || !this.covers(key)) return this.store.watch(keyOrPrefix, o);
+    const rvText = o.resourceVersion ?? "";
+    const initial = o.sendInitialEvents === true;
+    if (initial && rvText === "" && !this.trustProgress) return this.store.watch(keyOrPrefix, o);
+    const q = new WatchQueue(this.opts.watchBufferSize ?? 1000);
+    const w: CacheWatcher = {
+      q,
+      key,
+      recursive: o.recursive,
+      predicate: o.predicate,
+      all: o.predicate === undefined || o.predicate.empty === true,
+      minRV: 0n,
+      allowBookmarks: o.allowBookmarks === true,
+      nextBookmark: this.now() + (this.opts.bookmarkIntervalMs ?? 60_000),
+    };
+    q.setCleanup(() => this.watchers.delete(w));
+    if (initial) {
+      // Watch-list: wait until the cache is as new as asked ("" = the store's current revision).
+      void (async () => {
+        try {
+          const want = rvText === "" ? await this.currentRV() : rv;
+          await this.waitFor(want, key);
+        } catch (e) {
+          q.push({ type: "ERROR", object: errorStatus(e) });
+          q.end();
+          return;
+        }
+        if (q.ended) return;
+        if (!this.isReady) {
+          q.end();
+          return;
+        }
+        this.startFromState(w);
+        if (w.allowBookmarks) {
+          q.push({ type: "BOOKMARK", object: { metadata: { resourceVersion: this.rv.toString(), annotations: { "k8s.io/initial-events-end": "true" } } } });
+        }
+      })();
+      return q;
+    }
+    if (rv === 0n) {
+      this.startFromState(w);
+      return q;
+    }
+    // From a revision: replay what the ring holds after it, or say it is too old.
+    const oldest = this.listRV > 0n && !this.evictedSinceList ? this.listRV + 1n : (this.ring.oldestRV() ?? this.rv + 1n);
+    if (rv < oldest - 1n) {
+      q.push({ type: "ERROR", object: expiredStatus(`too old resource version: ${rv} (${oldest - 1n})`) });
+      q.end();
+      return q;
+    }
+    const replay = this.ring.since(rv);
+    w.minRV = rv > this.rv ? rv : this.rv;
+    q.setInitial(this.replay(w, replay));
+    this.watchers.add(w);
+    return q;
+  }
+
+  /** Starts a watcher with ADDED for the current state (a snapshot: the tree is cloned in O(1)). */
+  private startFromState(w: CacheWatcher): void {
+    const snapshot = this.objects.clone();
+    w.minRV = this.rv;
+    w.q.setInitial(this.added(w, snapshot));
+    this.watchers.add(w);
+  }
+
+  private *added(w: CacheWatcher, tree: BTree<string, KObject>): Generator<WatchEvent> {
+    if (!w.recursive) {
+      const obj = tree.get(w.key);
+      if (obj !== undefined && (w.all || w.predicate!.matches(obj))) yield { type: "ADDED", object: obj };
+      return;
+    }
+    for (const [k, obj] of tree.entries(w.key)) {
+      if (!k.startsWith(w.key)) return;
+      if (w.all || w.predicate!.matches(obj)) yield { type: "ADDED", object: obj };
+    }
+  }
+
+  private *replay(w: CacheWatcher, events: CacheEvent[]): Generator<WatchEvent> {
+    for (const ev of events) {
+      const out = this.forWatcher(w, ev);
+      if (out) yield out;
+    }
+  }
+
+  /** What a cache event is to one watcher: its key and predicate decide (kube's cacheWatcher rules). */
+  private forWatcher(w: CacheWatcher, ev: CacheEvent): WatchEvent | undefined {
+    if (w.recursive ? !ev.key.startsWith(w.key) : ev.key !== w.key) return undefined;
+    if (w.all) return { type: ev.type, object: ev.obj };
+    const p = w.predicate!;
+    if (ev.type === "DELETED") return p.matches(ev.prev!) ? { type: "DELETED", object: ev.obj } : undefined;
+    const now = p.matches(ev.obj);
+    const before = ev.prev !== undefined && p.matches(ev.prev);
+    if (now) return { type: before ? "MODIFIED" : "ADDED", object: ev.obj };
+    if (before) return { type: "DELETED", object: (ev.prevAtRv ??= this.own(atResourceVersion(ev.prev!, ev.rv))) };
+    return undefined;
+  }
+
+  private sendBookmarks(): void {
+    const now = this.now();
+    const every = this.opts.bookmarkIntervalMs ?? 60_000;
+    for (const w of this.watchers) {
+      if (!w.allowBookmarks || now < w.nextBookmark) continue;
+      w.nextBookmark = now + every;
+      if (this.rv <= w.minRV) continue;
+      w.q.push({ type: "BOOKMARK", object: { metadata: { resourceVersion: this.rv.toString() } } });
+    }
+  }
+
+  // ---- writes and the rest go to the store ----------------------------------------------
+
+  create(key: string, obj: KObject, o?: CreateOptions): Promise<KObject> {
+    return this.store.create(key, obj, o);
+  }
+
+  /** The cached object saves the store its first read when it is current (kube does the same). */
+  private cached(key: string): KObject | undefined {
+    return this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
+  }
+
+  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
+    return this.store.guaranteedUpdate(key, tryUpdate, o, this.cached(key));
+  }
+
+  delete(key: string, o?: DeleteOptions): Promise<KObject> {
+    return this.store.delete(key, o, this.cached(key));
+  }
+
+  /** From etcd, as kube counts (the cache may trail a write just made). */
+  count(prefix: string): Promise<number> {
+    return this.store.count(prefix);
+  }
+
+  currentRevision(): Promise<bigint> {
+    return this.store.currentRevision();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.bookmarkTimer);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(storageError("Unreachable", this.prefix, 0n, "the watch cache is closed"));
+    }
+    this.stream?.close();
+    this.unready();
+    this.readyResolve();
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./field.js";
+export * from "./strings.js";
+export * from "./objectmeta.js";

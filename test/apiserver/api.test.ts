@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { startApiServer, type RunningApiServer } from "../../src/apiserver/server.js";
+import { startStore, storeDefaults, type RunningStore } from "../../src/store/index.js";
+import { grpcClient } from "../../src/store/client/grpc.js";
+import type { EtcdClient } from "../../src/store/client/types.js";
+import { startMember, type Member } from "../etcdctl/server.js";
+
+/**
+ * The API server's REST semantics over plain HTTP, run twice: over kplane's store in-process
+ * and over a real etcd 3.4 through the gRPC client (the issue asks for both).
+ */
+
+interface Backend {
+  name: string;
+  start(dir: string): Promise<{ etcd: EtcdClient; stop(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: "kplane store (in-process)",
+    async start(dir) {
+      const store: RunningStore = await startStore({ ...storeDefaults, name: "t", dataDir: join(dir, "store"), listenClientUrls: [], initialCluster: "t=http://localhost:2380", walSegmentBytes: 1024 * 1024 });
+      return { etcd: store.client(), stop: () => store.stop() };
+    },
+  },
+  {
+    name: "real etcd 3.4 (gRPC)",
+    async start(dir) {
+      const m: Member = await startMember("etcd", join(dir, "etcd"), []);
+      const etcd = grpcClient(`http://${m.clientAddr}`);
+      return { etcd, async stop() { await etcd.close(); await m.stop(); } };
+    },
+  },
+];
+
+type Json = Record<string, any>;
+
+for (const backend of backends) {
+  describe(`API over ${backend.name}`, () => {
+    let dir: string;
+    let server: RunningApiServer;
+    let stopBackend: () => Promise<void>;
+    const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(server.url + path, {
+        method,
+        headers: { "content-type": "application/json", ...headers },
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      let json: Json = {};
+      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: res.status, json, text, headers: res.headers };
+    };
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), "kplane-api-"));
+      const b = await backend.start(dir);
+      stopBackend = b.stop;
+      server = await startApiServer({ etcd: b.etcd, host: "127.0.0.1", port: 0 });
+    });
+    after(async () => {
+      await server?.close();
+      await stopBackend?.();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test("bootstrap objects exist", async () => {
+      const ns = await call("GET", "/api/v1/namespaces");
+      assert.equal(ns.status, 200);
+      const names = ns.json.items.map((i: Json) => i.metadata.name).sort();
+      for (const n of ["default", "kube-node-lease", "kube-public", "kube-system"]) assert.ok(names.includes(n), n);
+      assert.equal(ns.json.kind, "NamespaceList");
+      const svc = await call("GET", "/api/v1/namespaces/default/services/kubernetes");
+      assert.equal(svc.status, 200);
+      assert.equal(svc.json.spec.clusterIP, "10.96.0.1");
+    });
+
+    test("create, get, conflict on stale update, update, delete", async () => {
+      const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c1", labels: { a: "1" } }, data: { k: "v" } };
+      const c = await call("POST", "/api/v1/namespaces/default/configmaps", cm);
+      assert.equal(c.status, 201, c.text);
+      assert.match(c.json.metadata.uid, /^[0-9a-f-]{36}$/);
+      assert.match(c.json.metadata.resourceVersion, /^\d+$/);
+      assert.match(c.json.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const dup = await call("POST", "/api/v1/namespaces/default/configmaps", cm);
+      assert.equal(dup.status, 409);
+      assert.equal(dup.json.reason, "AlreadyExists");
+      assert.equal(dup.json.message, 'configmaps "c1" already exists');
+      const g = await call("GET", "/api/v1/namespaces/default/configmaps/c1");
+      assert.deepEqual(g.json.data, { k: "v" });
+      const upd = await call("PUT", "/api/v1/namespaces/default/configmaps/c1", { ...g.json, data: { k: "v2" } });
+      assert.equal(upd.status, 200, upd.text);
+      assert.notEqual(upd.json.metadata.resourceVersion, g.json.metadata.resourceVersion);
+      const stale = await call("PUT", "/api/v1/namespaces/default/configmaps/c1", { ...g.json, data: { k: "v3" } });
+      assert.equal(stale.status, 409);
+      assert.equal(stale.json.reason, "Conflict");
+      assert.equal(stale.json.message, 'Operation cannot be fulfilled on configmaps "c1": the object has been modified; please apply your changes to the latest version and try again');
+      const del = await call("DELETE", "/api/v1/namespaces/default/configmaps/c1");
+      assert.equal(del.status, 200);
+      assert.equal(del.json.kind, "Status");
+      assert.equal(del.json.status, "Success");
+      const gone = await call("GET", "/api/v1/namespaces/default/configmaps/c1");
+      assert.equal(gone.status, 404);
+      assert.equal(gone.json.message, 'configmaps "c1" not found');
+      assert.deepEqual(gone.json.details, { name: "c1", kind: "configmaps" });
+    });
+
+    test("generateName, missing namespace, invalid name", async () => {
+      const g = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "gen-" } });
+      assert.equal(g.status, 201, g.text);
+      assert.match(g.json.metadata.name, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      const nons = await call("POST", "/api/v1/namespaces/nope/configmaps", { metadata: { name: "x" } });
+      assert.equal(nons.status, 404);
+      assert.equal(nons.json.message, 'namespaces "nope" not found');
+      const bad = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "Bad_Name" } });
+      assert.equal(bad.status, 422);
+      assert.equal(bad.json.reason, "Invalid");
+      assert.equal(bad.json.details.causes[0].field, "metadata.name");
+    });
+
+    test("list with label selector, limit and continue; Table output", async () => {
+      await call("POST", "/api/v1/namespaces", { metadata: { name: "lt" } });
+      for (let i = 0; i < 5; i++) {
+        const r = await call("POST", "/api/v1/namespaces/lt/configmaps", { metadata: { name: `c${i}`, labels: { even: String(i % 2 === 0) } } });
+        assert.equal(r.status, 201, r.text);
+      }
+      const even = await call("GET", "/api/v1/namespaces/lt/configmaps?labelSelector=even%3Dtrue");
+      assert.deepEqual(even.json.items.map((i: Json) => i.metadata.name), ["c0", "c2", "c4"]);
+      const p1 = await call("GET", "/api/v1/namespaces/lt/configmaps?limit=2");
+      assert.equal(p1.json.items.length, 2);
+      assert.ok(p1.json.metadata.continue);
+      const p2 = await call("GET", `/api/v1/namespaces/lt/configmaps?limit=10&continue=${encodeURIComponent(p1.json.metadata.continue)}`);
+      assert.deepEqual(p2.json.items.map((i: Json) => i.metadata.name), ["c2", "c3", "c4"]);
+      assert.equal(p2.json.metadata.resourceVersion, p1.json.metadata.resourceVersion);
+      const t = await call("GET", "/api/v1/namespaces/lt/configmaps", undefined, { accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" });
+      assert.equal(t.json.kind, "Table");
+      assert.equal(t.json.columnDefinitions[0].name, "Name");
+      assert.equal(t.json.rows.length, 5);
+      assert.equal(t.json.rows[0].object.kind, "PartialObjectMetadata");
+      const badSel = await call("GET", "/api/v1/namespaces/lt/configmaps?fieldSelector=spec.foo%3Dbar");
+      assert.equal(badSel.status, 400);
+    });
+
+    test("watch from a resourceVersion streams newline-delimited events", async () => {
+      await call("POST", "/api/v1/namespaces", { metadata: { name: "wt" } });
+      const list = await call("GET", "/api/v1/namespaces/wt/configmaps");
+      const ac = new AbortController();
+      const res = await fetch(`${server.url}/api/v1/namespaces/wt/configmaps?watch=true&resourceVersion=${list.json.metadata.resourceVersion}`, { signal: ac.signal });
+      assert.equal(res.status, 200);
+      const reader = res.body!.getReader();
+      await call("POST", "/api/v1/namespaces/wt/configmaps", { metadata: { name: "w1" } });
+      await call("DELETE", "/api/v1/namespaces/wt/configmaps/w1");
+      let buf = "";
+      const events: Json[] = [];
+      while (events.length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += Buffer.from(value).toString();
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          events.push(JSON.parse(buf.slice(0, nl)));
+          buf = buf.slice(nl + 1);
+        }
+      }
+      ac.abort();
+      assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name, e.object.kind]), [["ADDED", "w1", "ConfigMap"], ["DELETED", "w1", "ConfigMap"]]);
+    });
+
+    test("deployments: defaults, generation, scale subresource, status reset", async () => {
+      const dep = {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" },
+        spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "nginx", image: "nginx" }] } } },
+        status: { replicas: 7 },
+      };
+      const c = await call("POST", "/apis/apps/v1/namespaces/default/deployments", dep);
+      assert.equal(c.status, 201, c.text);
+      assert.equal(c.json.spec.replicas, 1);
+      assert.equal(c.json.metadata.generation, 1);
+      assert.equal(c.json.status?.replicas, undefined);
+      const s = await call("PATCH", "/apis/apps/v1/namespaces/default/deployments/web/scale", { spec: { replicas: 3 } }, { "content-type": "application/merge-patch+json" });
+      assert.equal(s.status, 200, s.text);
+      assert.equal(s.json.kind, "Scale");
+      assert.equal(s.json.spec.replicas, 3);
+      assert.equal(s.json.status.selector, "app=web");
+      const g = await call("GET", "/apis/apps/v1/namespaces/default/deployments/web");
+      assert.equal(g.json.spec.replicas, 3);
+      assert.equal(g.json.metadata.generation, 2);
+    });
+
+    test("namespace deletion marks Terminating and refuses new content", async () => {
+      await call("POST", "/api/v1/namespaces", { metadata: { name: "term" } });
+      const d = await call("DELETE", "/api/v1/namespaces/term");
+      assert.equal(d.status, 200, d.text);
+      assert.equal(d.json.status.phase, "Terminating");
+      const c = await call("POST", "/api/v1/namespaces/term/configmaps", { metadata: { name: "x" } });
+      assert.equal(c.status, 403);
+      assert.equal(c.json.reason, "Forbidden");
+      assert.equal(c.json.message, 'configmaps "x" is forbidden: unable to create new content in namespace term because it is being terminated');
+    });
+
+    test("services get a ClusterIP and node ports; a taken IP is refused", async () => {
+      const s = await call("POST", "/api/v1/namespaces/default/services", { metadata: { name: "np" }, spec: { type: "NodePort", selector: { app: "x" }, ports: [{ port: 80 }] } });
+      assert.equal(s.status, 201, s.text);
+      assert.match(s.json.spec.clusterIP, /^10\.(9[6-9]|1[01]\d)\.\d+\.\d+$/);
+      assert.ok(s.json.spec.ports[0].nodePort >= 30000 && s.json.spec.ports[0].nodePort <= 32767);
+      const taken = await call("POST", "/api/v1/namespaces/default/services", { metadata: { name: "dup" }, spec: { clusterIP: s.json.spec.clusterIP, ports: [{ port: 80 }] } });
+      assert.equal(taken.status, 422, taken.text);
+      await call("DELETE", "/api/v1/namespaces/default/services/np");
+      const again = await call("POST", "/api/v1/namespaces/default/services", { metadata: { name: "dup" }, spec: { clusterIP: s.json.spec.clusterIP, ports: [{ port: 80 }] } });
+      assert.equal(again.status, 201, again.text);
+    });
+
+    test("discovery, version, health, 404s", async () => {
+      const v = await call("GET", "/version");
+      assert.equal(v.json.minor, "32");
+      const agg = await call("GET", "/apis", undefined, { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" });
+      assert.equal(agg.headers.get("content-type"), "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+      const etag = agg.headers.get("etag")!;
+      const again = await fetch(server.url + "/apis", { headers: { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", "if-none-match": etag } });
+      assert.equal(again.status, 304);
+      assert.equal((await call("GET", "/readyz?verbose")).status, 200);
+      const nf = await call("GET", "/api/v1/foos");
+      assert.equal(nf.status, 404);
+      assert.equal(nf.json.message, "the server could not find the requested resource");
+      assert.equal((await call("GET", "/nothing")).status, 404);
+    });
+  });
+}
