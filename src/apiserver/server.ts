@@ -24,6 +24,7 @@ import { bootstrap } from "./bootstrap.js";
 import { subresourceHandler } from "./endpoints/subresources.js";
 import { allocateForService, releaseForService, serviceAllocators, type ServiceAllocators } from "./registry/alloc/services.js";
 import type { RestHooks } from "./registry/store.js";
+import { admit, type AdmissionDeps } from "./admission/index.js";
 
 /**
  * The API server: node:https (or plain http for tests) with kube's filter chain —
@@ -83,6 +84,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     resources,
     storageFor: (prefix) => cacher(etcd3, opts.etcd, prefix),
     admitNamespace: (ns, gr, name) => admitNamespace(registry, ns, gr, name),
+    mutate: (obj, a) => admit(obj, a, admissionDeps(registry)),
     hooks: { "/services": serviceHooks(serviceAllocators(opts.etcd, opts.serviceClusterIPRange ?? "10.96.0.0/12")) },
     clock,
   });
@@ -286,6 +288,26 @@ function authenticate(req: IncomingMessage, opts: ApiServerOptions): User | unde
 }
 
 /** NamespaceLifecycle admission: no new content in missing or terminating namespaces. */
+function admissionDeps(registry: Registry): AdmissionDeps {
+  const pcs = () => registry.byResource("scheduling.k8s.io", "priorityclasses");
+  return {
+    async priorityClass(name) {
+      // The cache first; a miss is confirmed with a consistent read (it may be brand new).
+      for (const rv of ["0", undefined]) {
+        try {
+          return await pcs()?.get("", name, rv);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.code !== 404) throw e;
+        }
+      }
+      return undefined;
+    },
+    async priorityClasses() {
+      return (await pcs()?.list("", { resourceVersion: "0" }))?.items ?? [];
+    },
+  };
+}
+
 function serviceHooks(a: ServiceAllocators): RestHooks {
   return {
     beforeWrite: (obj, old) => allocateForService(a, obj, old),

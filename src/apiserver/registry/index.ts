@@ -2,7 +2,7 @@ import type { GroupResource } from "../api/status.js";
 import type { Storage } from "../storage/interface.js";
 import { coreStrategies } from "./core/index.js";
 import { groupStrategies } from "./groups.js";
-import { ResourceStore, type RestHooks } from "./store.js";
+import { ResourceStore, type RestHooks, type StoreDeps } from "./store.js";
 import type { ResourceInfo, Strategy } from "./types.js";
 
 /**
@@ -22,6 +22,7 @@ export interface RegistryOptions {
   /** Storage for one etcd prefix ("/registry/pods/"); called lazily, once per prefix. */
   storageFor(prefix: string): Storage;
   admitNamespace?: (namespace: string, gr: GroupResource, name: string) => Promise<void>;
+  mutate?: StoreDeps["mutate"];
   /** Write hooks per "group/resource" (Service allocation). */
   hooks?: Record<string, RestHooks>;
   clock?: () => Date;
@@ -63,7 +64,7 @@ export function createRegistry(opts: RegistryOptions): Registry {
       byPrefix.set(prefix, storage);
     }
     const hooks = opts.hooks?.[`${info.group}/${info.resource}`];
-    const deps = { storage, ...(hooks ? { hooks } : {}), ...(opts.admitNamespace ? { admitNamespace: opts.admitNamespace } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
+    const deps = { storage, ...(hooks ? { hooks } : {}), ...(opts.mutate ? { mutate: opts.mutate } : {}), ...(opts.admitNamespace ? { admitNamespace: opts.admitNamespace } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
     const store = new ResourceStore(info, strategyFor(info.group, info.resource), deps);
     stores.set(`${info.group}/${info.version}/${info.resource}`, store);
     if (!preferred.has(`${info.group}/${info.resource}`)) preferred.set(`${info.group}/${info.resource}`, store);

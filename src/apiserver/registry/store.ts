@@ -85,6 +85,8 @@ export interface RestHooks {
 
 export interface StoreDeps {
   hooks?: RestHooks;
+  /** Mutating admission, run after defaulting and before validation. */
+  mutate?: (obj: KObject, a: { operation: "CREATE" | "UPDATE"; resource: GroupResource; subresource: string; namespace: string; name: string; dryRun: boolean }) => Promise<void>;
   storage: Storage;
   /** Checks that a namespace exists and is not terminating before creating in it. */
   admitNamespace?: (namespace: string, resource: GroupResource, name: string) => Promise<void>;
@@ -205,6 +207,7 @@ export class ResourceStore {
     this.strategy.defaults?.(obj);
     this.strategy.prepareForCreate?.(obj, ctx);
     const name = meta.name ?? "";
+    await this.deps.mutate?.(obj, { operation: "CREATE", resource: this.gr, subresource: "", namespace: meta.namespace ?? "", name, dryRun: opts.dryRun });
     // kube's order: allocation (BeginCreate: ClusterIPs, node ports), validation, then
     // validating admission (NamespaceLifecycle).
     const nameErrs = validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn });

@@ -1,0 +1,82 @@
+import type { KObject } from "../api/types.js";
+import { ApiError, type GroupResource } from "../api/status.js";
+
+/**
+ * Admission (kube's plugin chain, mutating phase): plugins that change objects on create
+ * before validation. Each plugin is a plain function; the chain runs them in kube's order.
+ * NamespaceLifecycle lives in the server (it needs the namespace store); ServiceAccount
+ * admission needs the serviceaccount controller and comes with it.
+ */
+
+export interface AdmissionAttributes {
+  operation: "CREATE" | "UPDATE";
+  resource: GroupResource;
+  subresource: string;
+  namespace: string;
+  name: string;
+  dryRun: boolean;
+}
+
+export interface AdmissionDeps {
+  /** Looks a PriorityClass up by name (undefined when missing). */
+  priorityClass(name: string): Promise<KObject | undefined>;
+  /** All PriorityClasses (to find the global default). */
+  priorityClasses(): Promise<KObject[]>;
+}
+
+export type MutatingPlugin = (obj: KObject, a: AdmissionAttributes, deps: AdmissionDeps) => Promise<void> | void;
+
+function isPodCreate(a: AdmissionAttributes): boolean {
+  return a.operation === "CREATE" && a.resource.group === "" && a.resource.resource === "pods" && a.subresource === "";
+}
+
+/** DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for 300 s unless the pod says otherwise. */
+export const defaultTolerationSeconds: MutatingPlugin = (obj, a) => {
+  if (!isPodCreate(a)) return;
+  const spec = (obj.spec ??= {}) as { tolerations?: Record<string, unknown>[] };
+  const tolerations = spec.tolerations ?? [];
+  const has = (key: string) => tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === "Exists")) && (t.effect === "NoExecute" || t.effect === undefined || t.effect === ""));
+  const add: Record<string, unknown>[] = [];
+  for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
+    if (!has(key)) add.push({ key, operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 });
+  }
+  if (add.length) spec.tolerations = [...tolerations, ...add];
+};
+
+/** Priority: resolve priorityClassName into priority and preemptionPolicy. */
+export const priority: MutatingPlugin = async (obj, a, deps) => {
+  if (!isPodCreate(a)) return;
+  const spec = (obj.spec ??= {}) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
+  let pc: KObject | undefined;
+  if (spec.priorityClassName) {
+    pc = await deps.priorityClass(spec.priorityClassName);
+    if (!pc) {
+      throw forbidden(a, `no PriorityClass with name ${spec.priorityClassName} was found`);
+    }
+  } else {
+    pc = (await deps.priorityClasses()).find((c) => c.globalDefault === true);
+    if (pc) spec.priorityClassName = pc.metadata.name;
+  }
+  const value = pc ? Number(pc.value ?? 0) : 0;
+  if (spec.priority !== undefined && spec.priority !== value) {
+    throw forbidden(a, "the integer value of priority (" + spec.priority + ") must not be provided in pod spec; priority admission controller computed " + value + " from the given PriorityClass name");
+  }
+  spec.priority = value;
+  spec.preemptionPolicy ??= pc && typeof pc.preemptionPolicy === "string" ? pc.preemptionPolicy : "PreemptLowerPriority";
+};
+
+function forbidden(a: AdmissionAttributes, message: string): ApiError {
+  const gr = a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
+  return new ApiError({
+    kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
+    message: `${gr} "${a.name}" is forbidden: ${message}`, reason: "Forbidden",
+    details: { name: a.name, ...(a.resource.group ? { group: a.resource.group } : {}), kind: a.resource.resource }, code: 403,
+  });
+}
+
+/** The mutating chain in kube's default order (of the plugins kplane has). */
+export const mutatingPlugins: MutatingPlugin[] = [defaultTolerationSeconds, priority];
+
+export async function admit(obj: KObject, a: AdmissionAttributes, deps: AdmissionDeps, plugins = mutatingPlugins): Promise<void> {
+  for (const p of plugins) await p(obj, a, deps);
+}
