@@ -7,7 +7,7 @@ import {
   duplicate, invalid, isDNS1035Label, isDNS1123Subdomain, isFullyQualifiedName, isValidPortNum, jsonEqual, notSupported, required,
 } from "../../validation/index.js";
 import type { Strategy } from "../types.js";
-import { bumpGeneration, markUpdate, oldObjectOf } from "../groupsupport/lifecycle.js";
+import { generationStrategy, oldObjectOf } from "../groupsupport/lifecycle.js";
 import { arr, isObj, s, setDefault, type Json } from "../groupsupport/json.js";
 import { validateLabelSelector } from "../groupsupport/validate.js";
 import { defaultRule, validateRuleWithOperations } from "./rules.js";
@@ -159,13 +159,7 @@ function webhookStrategy(mutating: boolean): Strategy {
     defaults(obj) {
       for (const h of arr(obj.webhooks)) if (isObj(h)) defaultWebhook(h, mutating);
     },
-    prepareForCreate(obj) {
-      obj.metadata.generation = 1;
-    },
-    prepareForUpdate(obj, old) {
-      markUpdate(obj, old);
-      bumpGeneration(obj, old, !jsonEqual(obj.webhooks, old.webhooks));
-    },
+    ...generationStrategy((obj, old) => !jsonEqual(obj.webhooks, old.webhooks)),
     validate: (obj) => validateConfiguration(obj, mutating),
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: true,

@@ -7,7 +7,7 @@ import {
 import { validateNonSpecialIP } from "../core/services.js";
 import { validateDNS1123Label, validateQualifiedName } from "../core/util.js";
 import type { Strategy } from "../types.js";
-import { bumpGeneration } from "../groupsupport/lifecycle.js";
+import { generationStrategy } from "../groupsupport/lifecycle.js";
 import { arr, isObj, len, s, setDefault, stringMap, type Json } from "../groupsupport/json.js";
 import { immutable } from "../groupsupport/validate.js";
 
@@ -118,12 +118,7 @@ function contentChanged(obj: KObject, old: KObject): boolean {
 
 export const endpointSliceStrategy: Strategy = {
   defaults,
-  prepareForCreate(obj) {
-    obj.metadata.generation = 1;
-  },
-  prepareForUpdate(obj, old) {
-    bumpGeneration(obj, old, contentChanged(obj, old));
-  },
+  ...generationStrategy(contentChanged),
   validate,
   validateUpdate: (obj, old) => immutable(obj.addressType, old.addressType, "addressType"),
   allowCreateOnUpdate: false,

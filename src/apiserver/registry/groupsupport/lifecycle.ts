@@ -96,3 +96,21 @@ export function markUpdate(obj: KObject, old: KObject): void {
 export function oldObjectOf(obj: KObject): KObject | undefined {
   return updates.get(obj);
 }
+
+/**
+ * Kinds without status whose generation is 1 on create and bumped when `changed` says the
+ * desired state moved (network policies, ingress classes, endpoint slices, webhooks).
+ */
+export function generationStrategy(
+  changed: (obj: KObject, old: KObject) => boolean = specChanged,
+): Pick<Strategy, "prepareForCreate" | "prepareForUpdate"> {
+  return {
+    prepareForCreate(obj) {
+      obj.metadata.generation = 1;
+    },
+    prepareForUpdate(obj, old) {
+      markUpdate(obj, old);
+      bumpGeneration(obj, old, changed(obj, old));
+    },
+  };
+}

@@ -2,7 +2,7 @@
 import type { FieldError, KObject } from "../../api/types.js";
 import { forbidden, invalid, isDomainPrefixedPath, nameIsDNSLabel, notSupported, required, tooLong } from "../../validation/index.js";
 import type { Strategy } from "../types.js";
-import { bumpGeneration, specChanged } from "../groupsupport/lifecycle.js";
+import { generationStrategy } from "../groupsupport/lifecycle.js";
 import { isObj, objAt, s } from "../groupsupport/json.js";
 import { immutable } from "../groupsupport/validate.js";
 import { validateTypedLocalObjectReference } from "./backends.js";
@@ -41,12 +41,7 @@ function validate(obj: KObject): FieldError[] {
 
 export const ingressClassStrategy: Strategy = {
   defaults,
-  prepareForCreate(obj) {
-    obj.metadata.generation = 1;
-  },
-  prepareForUpdate(obj, old) {
-    bumpGeneration(obj, old, specChanged(obj, old));
-  },
+  ...generationStrategy(),
   validate,
   validateUpdate: (obj, old) => immutable(objAt(obj.spec)?.controller ?? "", objAt(old.spec)?.controller ?? "", "spec.controller"),
   allowCreateOnUpdate: false,

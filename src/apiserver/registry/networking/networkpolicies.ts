@@ -4,7 +4,7 @@ import {
   forbidden, goQuote, invalid, isValidCIDR, isValidPortName, isValidPortNum, notSupported, printedValue, required,
 } from "../../validation/index.js";
 import type { Strategy } from "../types.js";
-import { bumpGeneration, specChanged } from "../groupsupport/lifecycle.js";
+import { generationStrategy } from "../groupsupport/lifecycle.js";
 import { arr, isObj, len, s, specOf, type Json } from "../groupsupport/json.js";
 import { validateLabelSelector } from "../groupsupport/validate.js";
 
@@ -140,13 +140,7 @@ function validate(obj: KObject): FieldError[] {
 
 export const networkPolicyStrategy: Strategy = {
   defaults,
-  prepareForCreate(obj) {
-    delete obj.status;
-    obj.metadata.generation = 1;
-  },
-  prepareForUpdate(obj, old) {
-    bumpGeneration(obj, old, specChanged(obj, old));
-  },
+  ...generationStrategy(),
   validate,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,

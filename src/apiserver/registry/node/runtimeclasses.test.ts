@@ -11,3 +11,10 @@ test("runtimeclass handler", () => {
   const stored = created(rc, { metadata: { name: "gvisor" }, handler: "runsc" });
   assert.deepEqual(runUpdate(rc, edited(stored, { handler: "kata" }), stored).errors, ['handler: Invalid value: "kata": field is immutable']);
 });
+
+test("runtimeclass scheduling tolerations are unique", () => {
+  const tol = { key: "a", operator: "Equal", value: "b", effect: "NoSchedule" };
+  assert.deepEqual(runCreate(rc, { metadata: { name: "x" }, handler: "runc", scheduling: { tolerations: [tol, tol] } }).errors, [
+    'scheduling.tolerations[1]: Duplicate value: core.Toleration{Key:"a", Operator:"Equal", Value:"b", Effect:"NoSchedule", TolerationSeconds:(*int64)(nil)}',
+  ]);
+});
