@@ -64,10 +64,14 @@ export interface RunningApiServer {
   close(): Promise<void>;
 }
 
+/** The reported minor version picks the kubectl a dispatcher runs; KPLANE_REPORT_MINOR changes
+ * it for spot-checks with kubectl 1.27-1.33 (the API served stays 1.32's). */
+const reportedMinor = /^\d+$/.test(process.env.KPLANE_REPORT_MINOR ?? "") ? process.env.KPLANE_REPORT_MINOR! : "32";
+
 export const serverVersion = {
   major: "1",
-  minor: "32",
-  gitVersion: "v1.32.4+kplane",
+  minor: reportedMinor,
+  gitVersion: `v1.${reportedMinor}.4+kplane`,
   gitCommit: "0000000000000000000000000000000000000000",
   gitTreeState: "clean",
   buildDate: "2026-11-21T00:00:00Z",

@@ -4,6 +4,7 @@ import type { KObject } from "../api/types.js";
 import { ApiError, errors, type Status } from "../api/status.js";
 import type { Printer } from "../printers/types.js";
 import type { Negotiated } from "./negotiate.js";
+import { decodeErrorMessage, decodeProtobuf, ProtobufError, PROTOBUF_MEDIA_TYPE } from "../protobuf/index.js";
 
 /** Encoding of responses and decoding of request bodies. */
 
@@ -65,8 +66,17 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /** Decodes a JSON or YAML body to a plain value; 400 with kube's wording on bad input. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+export function decodeBody(body: Buffer, contentType: string | undefined, expect?: { apiVersion: string; kind: string }): unknown {
   const mt = mediaType(contentType);
+  if (mt === PROTOBUF_MEDIA_TYPE) {
+    // kubectl's typed clients (create deployment|configmap|..., drain, create token) send protobuf.
+    try {
+      return decodeProtobuf(body, expect).object;
+    } catch (e) {
+      if (e instanceof ProtobufError) throw errors.badRequest(decodeErrorMessage(e, expect?.kind ?? "", body));
+      throw e;
+    }
+  }
   const text = body.toString("utf8");
   if (mt === "application/yaml" || mt === "application/apply-patch+yaml") {
     try {

@@ -138,10 +138,10 @@ function warningHeader(warnings: string[]): Record<string, string> | undefined {
 
 /** Decodes and checks a request body: the kind and apiVersion must match; unknown fields per fieldValidation. */
 async function readObject(req: IncomingMessage, store: ResourceStore, query: URLSearchParams, deps: HandlerDeps, warnings: string[], expect?: { group: string; version: string; kind: string }): Promise<KObject> {
-  const raw = decodeBody(await readBody(req), req.headers["content-type"]);
-  if (!isObject(raw)) throw errors.badRequest("Object 'Kind' is missing in body");
   const gvk = expect ?? { group: store.info.group, version: store.info.version, kind: store.info.kind };
   const apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
+  const raw = decodeBody(await readBody(req), req.headers["content-type"], { apiVersion, kind: gvk.kind });
+  if (!isObject(raw)) throw errors.badRequest("Object 'Kind' is missing in body");
   const kind = raw.kind;
   const av = raw.apiVersion;
   if (kind !== undefined && kind !== "" && kind !== gvk.kind) {
@@ -157,7 +157,9 @@ async function readObject(req: IncomingMessage, store: ResourceStore, query: URL
   if (deps.unknownFields && mode !== "Ignore") {
     const unknown = deps.unknownFields(gvk, obj);
     if (unknown.length) {
-      if (mode === "Strict") throw errors.badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+      if (mode === "Strict") {
+        throw errors.badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
+      }
       for (const f of unknown) warnings.push(`unknown field "${f}"`);
     }
   }

@@ -207,6 +207,7 @@ export class ResourceStore {
     this.strategy.defaults?.(obj);
     this.strategy.prepareForCreate?.(obj, ctx);
     const name = meta.name ?? "";
+    pruneEmptyMeta(meta);
     await this.deps.mutate?.(obj, { operation: "CREATE", resource: this.gr, subresource: "", namespace: meta.namespace ?? "", name, dryRun: opts.dryRun });
     // kube's order: allocation (BeginCreate: ClusterIPs, node ports), validation, then
     // validating admission (NamespaceLifecycle).
@@ -358,6 +359,7 @@ export class ResourceStore {
           if (meta.deletionTimestamp && !(meta.finalizers?.length) && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
             return { delete: true as const };
           }
+          pruneEmptyMeta(meta);
           if (!opts.subresource) reserved = await this.reserve(next, old, name);
           // Unchanged: keep the stored object (no write, same resourceVersion).
           meta.resourceVersion = old.metadata.resourceVersion;
@@ -476,6 +478,14 @@ export class ResourceStore {
     details.kind = this.info.resource;
     if (obj.metadata.uid) details.uid = obj.metadata.uid;
     return successStatus(details);
+  }
+}
+
+/** Go's omitempty for metadata: empty maps and lists are not written. */
+export function pruneEmptyMeta(meta: ObjectMeta): void {
+  for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] as const) {
+    const v = meta[f];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete meta[f];
   }
 }
 

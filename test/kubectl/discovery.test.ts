@@ -1,0 +1,4 @@
+// Runs scripts/discovery-*.txt against one `kplane up` (see README.md).
+import { scriptSuite } from "./run.js";
+
+scriptSuite("discovery-");

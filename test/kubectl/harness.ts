@@ -1,0 +1,200 @@
+// Starts `kplane up` as a child process and runs real kubectl against it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The dispatcher: it runs the bundled kubectl matching the server's reported minor version. */
+export const KUBECTL = process.env["KPLANE_KUBECTL"] ?? "/usr/bin/kubectl";
+
+/** A bundled kubectl of one minor version, run directly (bypassing the dispatcher). */
+export function kubectlOfMinor(minor: string): string {
+  return `/usr/lib/google-cloud-sdk/bin/kubectl.${minor}`;
+}
+
+export interface KplaneServer {
+  /** e.g. https://127.0.0.1:41234 */
+  url: string;
+  port: number;
+  kubeconfig: string;
+  /** Scratch directory of this server: data dir, kubectl's HOME, script work dirs. */
+  dir: string;
+  /** HOME for kubectl runs: discovery and http caches live under $HOME/.kube/cache. */
+  home: string;
+  /** The last lines kplane printed (stdout and stderr), for failure messages. */
+  logTail(lines?: number): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment for the kplane process (e.g. KPLANE_REPORT_MINOR). */
+  env?: Record<string, string>;
+  /** Extra `kplane up` flags. */
+  flags?: string[];
+}
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p));
+    else if (e.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * How to run kplane: the bundle (dist/kplane.mjs) when it is at least as new as every source
+ * file — `npm test` builds it first — else the sources through tsx, so that a stale bundle never
+ * answers for the code under test. KPLANE_KUBECTL_FROM=dist|src forces one.
+ */
+function kplaneCommand(): string[] {
+  const dist = join(ROOT, "dist", "kplane.mjs");
+  const from = process.env["KPLANE_KUBECTL_FROM"];
+  const useDist = from === "dist" || (from !== "src" && existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(join(ROOT, "src")));
+  return useDist
+    ? [process.execPath, "--max-semi-space-size=4", dist]
+    : [process.execPath, "--max-semi-space-size=4", "--import", "tsx", join(ROOT, "src", "cli", "main.ts")];
+}
+
+/** Starts `kplane up --secure-port 0` in a fresh temp dir and waits for its ready line. */
+export async function startKplane(opts: StartOptions = {}): Promise<KplaneServer> {
+  const dir = mkdtempSync(join(tmpdir(), "kplane-kubectl-"));
+  const home = join(dir, "home");
+  mkdirSync(home);
+  const [cmd, ...args] = kplaneCommand();
+  const proc = spawn(cmd!, [...args, "up", "--data-dir", join(dir, "data"), "--secure-port", "0", ...(opts.flags ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(proc);
+  let log = "";
+  let stdout = "";
+  proc.stdout!.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    log = (log + d.toString()).slice(-20_000);
+  });
+  proc.stderr!.on("data", (d: Buffer) => {
+    log = (log + d.toString()).slice(-20_000);
+  });
+  let exited: string | null = null;
+  const closed = new Promise<void>((resolve) =>
+    proc.on("exit", (code, signal) => {
+      exited = `exited with ${signal ?? code}`;
+      live.delete(proc);
+      resolve();
+    }),
+  );
+  const logTail = (n = 30) => log.split("\n").slice(-n).join("\n");
+  const stop = async () => {
+    if (exited === null) {
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await closed;
+      clearTimeout(t);
+    }
+    if (!process.env["KPLANE_KUBECTL_KEEP"]) rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const url = /served at (https?:\/\/\S+)/.exec(stdout)?.[1];
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(stdout)?.[1];
+    if (url && kubeconfig) {
+      return { url, port: Number(new URL(url).port), kubeconfig, dir, home, logTail, stop };
+    }
+    if (exited !== null) {
+      await stop();
+      throw new Error(`kplane up ${exited} before it was ready:\n${logTail()}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`kplane up printed no ready line within 60 s:\n${logTail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface KubectlRun {
+  /** Exit code, or null when killed (see timedOut). */
+  code: number | null;
+  /** stdout and stderr interleaved as written (both go to one file). */
+  output: string;
+  timedOut: boolean;
+}
+
+export interface KubectlOptions {
+  cwd: string;
+  stdin?: string;
+  timeoutMs?: number;
+  /** Binary to run (default: the dispatcher). */
+  bin?: string;
+}
+
+/** The environment of every kubectl run: nothing from ours but PATH. */
+export function kubectlEnv(server: KplaneServer): NodeJS.ProcessEnv {
+  return { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: server.home, KUBECONFIG: server.kubeconfig, LANG: "C.UTF-8" };
+}
+
+/** A running kubectl whose combined output goes to a file (so stdout/stderr keep their order). */
+export interface KubectlProcess {
+  proc: ChildProcess;
+  done: Promise<KubectlRun>;
+  /** What it has printed so far. */
+  outputSoFar(): string;
+}
+
+let outSeq = 0;
+
+export function startKubectl(server: KplaneServer, args: string[], opts: KubectlOptions): KubectlProcess {
+  const outFile = join(server.dir, `out-${process.pid}-${++outSeq}.txt`);
+  const fd = openSync(outFile, "w");
+  const proc = spawn(opts.bin ?? KUBECTL, args, { cwd: opts.cwd, env: kubectlEnv(server), stdio: ["pipe", fd, fd] });
+  closeSync(fd);
+  live.add(proc);
+  proc.stdin!.on("error", () => {}); // kubectl may exit without reading its input
+  proc.stdin!.end(opts.stdin ?? "");
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill("SIGKILL");
+  }, opts.timeoutMs ?? 30_000);
+  const read = () => {
+    try {
+      return readFileSync(outFile, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const done = new Promise<KubectlRun>((resolve) => {
+    const finish = (code: number | null) => {
+      clearTimeout(timer);
+      live.delete(proc);
+      const output = read();
+      rmSync(outFile, { force: true });
+      resolve({ code: timedOut ? null : code, output, timedOut });
+    };
+    proc.on("error", (e) => {
+      clearTimeout(timer);
+      live.delete(proc);
+      rmSync(outFile, { force: true });
+      resolve({ code: null, output: `spawn failed: ${e.message}`, timedOut: false });
+    });
+    proc.on("exit", (code) => finish(code));
+  });
+  return { proc, done, outputSoFar: read };
+}
+
+/** Runs kubectl to completion. */
+export function kubectl(server: KplaneServer, args: string[], opts: KubectlOptions): Promise<KubectlRun> {
+  return startKubectl(server, args, opts).done;
+}
