@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import jsonpatch from "fast-json-patch";
 import type { KObject } from "../api/types.js";
 import { ApiError, errors } from "../api/status.js";
-import type { RequestInfo } from "../filters/requestInfo.js";
+import { queryBool, type RequestInfo } from "../filters/requestInfo.js";
 import type { Printer } from "../printers/types.js";
 import { clone, type DeleteOptionsBody, type ResourceStore } from "../registry/store.js";
 import {
@@ -175,7 +175,7 @@ export async function handleResource(
   query: URLSearchParams,
   deps: HandlerDeps,
 ): Promise<void> {
-  const pretty = query.get("pretty") === "true" || query.get("pretty") === "1";
+  const pretty = queryBool(query.get("pretty"));
   let neg: Negotiated | undefined;
   try {
     const ns = store.info.namespaced ? info.namespace : "";
@@ -325,7 +325,7 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
   const rv = parseRV(query.get("resourceVersion"));
   const timeoutSeconds = intParam(query, "timeoutSeconds") ?? 1800 + Math.floor(Math.random() * 1800);
   const sendInitialEvents = query.get("sendInitialEvents");
-  const allowBookmarks = query.get("allowWatchBookmarks") === "true" || query.get("allowWatchBookmarks") === "1";
+  const allowBookmarks = queryBool(query.get("allowWatchBookmarks"));
   if (sendInitialEvents !== null) {
     const rvMatch = query.get("resourceVersionMatch");
     if (rvMatch !== "NotOlderThan") {
@@ -334,7 +334,7 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
       ]);
     }
   }
-  const initial = sendInitialEvents === "true";
+  const initial = queryBool(sendInitialEvents);
   const w = store.watch(ns, {
     ...(rv !== undefined ? { resourceVersion: initial && rv === "" ? "" : rv } : {}),
     predicate,
@@ -390,7 +390,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
   const pp = query.get("propagationPolicy");
   if (pp) opts.propagationPolicy = pp as DeleteOptionsBody["propagationPolicy"];
   const od = query.get("orphanDependents");
-  if (od !== null) opts.orphanDependents = od === "true";
+  if (od !== null) opts.orphanDependents = queryBool(od);
   if (opts.propagationPolicy && !["Orphan", "Background", "Foreground"].includes(opts.propagationPolicy)) {
     throw errors.invalid("meta.k8s.io", "DeleteOptions", "", `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`, [
       { reason: "FieldValueNotSupported", message: `Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`, field: "propagationPolicy" },

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KObject } from "../api/types.js";
 import { errors, successStatus } from "../api/status.js";
-import type { RequestInfo } from "../filters/requestInfo.js";
+import { queryBool, type RequestInfo } from "../filters/requestInfo.js";
 import type { Registry } from "../registry/index.js";
 import type { ResourceStore } from "../registry/store.js";
 import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from "../selectors/index.js";
@@ -28,7 +28,7 @@ export async function subresourceHandler(
   if (!declared) return false;
   const ns = store.info.namespaced ? info.namespace : "";
   const dryRun = query.getAll("dryRun").length > 0;
-  const pretty = query.get("pretty") === "true";
+  const pretty = queryBool(query.get("pretty"));
   try {
     if (sub === "scale") {
       await scale(store, req, res, ns, info, dryRun, pretty);

@@ -76,7 +76,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
 
   const m = method.toUpperCase();
   const watchParam = query.get("watch");
-  const watching = watchParam === "true" || watchParam === "1";
+  const watching = queryBool(watchParam);
   if (watchPrefix) info.verb = "watch";
   else if (m === "GET" || m === "HEAD") info.verb = info.name ? "get" : watching ? "watch" : "list";
   else if (m === "POST") info.verb = "create";
@@ -86,4 +86,11 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   // A watch of one object by name (GET ?watch=true on an item) is a watch.
   if (info.verb === "get" && watching) info.verb = "watch";
   return info;
+}
+
+/** kube's query-parameter booleans: present and not "0"/"false" (any case) is true. */
+export function queryBool(v: string | null): boolean {
+  if (v === null) return false;
+  const l = v.toLowerCase();
+  return l !== "0" && l !== "false";
 }

@@ -153,6 +153,8 @@ export class ResourceStore {
         return errors.internal(err);
       case "Unreachable":
         return errors.internal(err);
+      case "BadRequest":
+        return errors.badRequest(err.message);
     }
   }
 

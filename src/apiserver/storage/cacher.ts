@@ -207,6 +207,9 @@ class WatchCache implements Cacher {
   private closed = false;
   private stream: WatchStream | undefined;
   private progressOutstanding = false;
+  private progressTimer: NodeJS.Timeout | undefined;
+  /** A read began waiting while a progress request was out. */
+  private progressRequeue = false;
   private trustProgress = false;
   private readonly bookmarkTimer: NodeJS.Timeout;
   private readonly now: () => number;
@@ -352,8 +355,20 @@ class WatchCache implements Cacher {
 
   private requestProgress(): void {
     if (this.progressOutstanding || !this.stream || !this.isReady) return;
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
     this.progressOutstanding = true;
     this.stream.requestProgress();
+  }
+
+  /** Asks again later (kube: every 100 ms while reads wait), not in a tight loop. */
+  private requestProgressSoon(): void {
+    if (this.progressTimer) return;
+    this.progressTimer = setTimeout(() => {
+      this.progressTimer = undefined;
+      if (this.waiters.length > 0) this.requestProgress();
+    }, 100);
+    this.progressTimer.unref();
   }
 
   /** Settles the reads waiting for a revision the cache has now reached. */
@@ -367,8 +382,13 @@ class WatchCache implements Cacher {
       } else still.push(w);
     }
     this.waiters = still;
-    // A progress response older than what a waiter needs: ask again.
-    if (still.length > 0 && this.trustProgress) this.requestProgress();
+    if (still.length === 0 || !this.trustProgress || this.progressOutstanding) return;
+    // A read that started waiting after the last request went out may need a newer answer now;
+    // otherwise the revision it waits for is not there yet: ask again in a while.
+    if (this.progressRequeue) {
+      this.progressRequeue = false;
+      this.requestProgress();
+    } else this.requestProgressSoon();
   }
 
   /** Waits until the cache has seen `rv` (kube's waitUntilFreshAndBlock); TooLargeResourceVersion after the timeout. */
@@ -386,15 +406,17 @@ class WatchCache implements Cacher {
         }, timeout),
       };
       this.waiters.push(w);
-      if (this.trustProgress) this.requestProgress();
+      if (!this.trustProgress) return;
+      if (this.progressOutstanding) this.progressRequeue = true;
+      else this.requestProgress();
     });
   }
 
-  /** The store's current revision, read linearizably (kube reads the resource prefix with limit 1). */
+  /** The store's current revision: a linearizable read of one key (kube reads the resource prefix's key). */
   private async currentRV(): Promise<bigint> {
     const k = toBytes(this.prefix);
     try {
-      const r = await this.client.range(create(RangeRequestSchema, { key: k, rangeEnd: prefixEnd(k), limit: 1n, countOnly: true }));
+      const r = await this.client.range(create(RangeRequestSchema, { key: k, countOnly: true }));
       return r.header!.revision;
     } catch (e) {
       throw fromEtcdError(e, this.prefix);
@@ -614,6 +636,7 @@ class WatchCache implements Cacher {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.bookmarkTimer);
+    clearTimeout(this.progressTimer);
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(storageError("Unreachable", this.prefix, 0n, "the watch cache is closed"));

@@ -1,5 +1,5 @@
-// The storage contract, for both implementations (etcd3, cacher) on both backends (kplane's
-// store in-process, real etcd 3.4 over gRPC).
+// The storage contract as tests, for both implementations (etcd3, cacher) on one backend;
+// storage.kplane.test.ts and storage.etcd.test.ts run it on kplane's store and on real etcd.
 import { create } from "@bufbuild/protobuf";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -9,13 +9,13 @@ import { cacher } from "./cacher.js";
 import { decodeContinue, encodeContinue } from "./codec.js";
 import { etcd3Storage } from "./etcd3.js";
 import type { Predicate, Storage } from "./interface.js";
-import { backendNames, compact, pod, record, rejectsWith, rvOf, sleep, startBackend, type Backend } from "./testutil.js";
+import { compact, pod, record, rejectsWith, rvOf, sleep, startBackend, type Backend, type BackendName } from "./testutil.js";
 
 const labelIs = (k: string, v: string): Predicate => ({ matches: (o: KObject) => o.metadata.labels?.[k] === v });
 const n = (o: KObject) => (o["spec"] as { n: number }).n;
 const names = (items: KObject[]) => items.map((o) => o.metadata.name);
 
-for (const bname of backendNames) {
+export function storageContract(bname: BackendName): void {
   describe(`storage on ${bname}`, () => {
     let b: Backend;
     before(async () => {

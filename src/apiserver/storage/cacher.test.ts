@@ -1,0 +1,149 @@
+// What only the watch cache does, on both backends: consistent reads from memory, waiting for a
+// resourceVersion, its event window, slow watchers, bookmarks, frozen objects.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { KObject } from "../api/types.js";
+import { cacher, progressTrustworthy, type Cacher, type CacherOptions } from "./cacher.js";
+import { etcd3Storage } from "./etcd3.js";
+import type { Storage } from "./interface.js";
+import { backendNames, pod, record, rvOf, sleep, startBackend, type Backend } from "./testutil.js";
+
+test("which etcd versions answer progress requests only when synced (kube's check)", () => {
+  assert.equal(progressTrustworthy("3.4.23"), false);
+  assert.equal(progressTrustworthy("3.4.31"), true);
+  assert.equal(progressTrustworthy("3.5.12"), false);
+  assert.equal(progressTrustworthy("3.5.16"), true);
+  assert.equal(progressTrustworthy("3.6.0"), true);
+  assert.equal(progressTrustworthy("garbage"), false);
+});
+
+for (const bname of backendNames) {
+  describe(`cacher on ${bname}`, () => {
+    let b: Backend;
+    let store: Storage;
+    let seq = 0;
+    const open = new Set<Cacher>();
+    before(async () => {
+      b = await startBackend(bname);
+      store = etcd3Storage(b.client);
+    });
+    after(async () => {
+      for (const c of open) await c.close();
+      await b.stop();
+    });
+    const fresh = async (o: CacherOptions = {}): Promise<{ c: Cacher; p: string }> => {
+      const p = `/registry/c${++seq}/`;
+      const c = cacher(store, b.client, p, { freeze: true, consistentReads: "cache", ...o });
+      open.add(c);
+      await c.ready();
+      return { c, p };
+    };
+
+    test("a write acknowledged before a consistent list is in it, also when other prefixes moved on", async () => {
+      const { c, p } = await fresh();
+      for (let i = 0; i < 15; i++) {
+        const w = await store.create(`${p}default/p${i}`, pod(`p${i}`));
+        const l = await c.getList(p);
+        assert.ok(l.items.some((o) => o.metadata.name === `p${i}` && o.metadata.resourceVersion === w.metadata.resourceVersion), `p${i} missing`);
+        assert.ok(BigInt(l.resourceVersion) >= rvOf(w));
+        // A write elsewhere: the cache sees no event, a progress request tells it etcd moved on.
+        const other = await store.create(`/registry/elsewhere${seq}/default/o${i}`, pod(`o${i}`));
+        const l2 = await c.getList(p, { limit: 5 });
+        assert.ok(BigInt(l2.resourceVersion) >= rvOf(other), `list at ${l2.resourceVersion}, write at ${rvOf(other)}`);
+        assert.equal(l2.items.length, Math.min(5, i + 1));
+      }
+    });
+
+    test("\"auto\" follows the server: from memory on kplane's store, from etcd on etcd 3.4", async () => {
+      const { c, p } = await fresh({ consistentReads: "auto" });
+      const w = await store.create(`${p}default/a`, pod("a"));
+      const l = await c.getList(p);
+      assert.equal(l.items.length, 1);
+      assert.ok(BigInt(l.resourceVersion) >= rvOf(w));
+      // From etcd the objects are fresh copies; from the cache they are the (frozen) cached ones.
+      assert.equal(Object.isFrozen(l.items[0]), bname === "kplane");
+    });
+
+    test("a read for a newer resourceVersion waits for the cache to get there", async () => {
+      const { c, p } = await fresh({ waitTimeoutMs: 3000 });
+      const v1 = await store.create(`${p}default/a`, pod("a"));
+      const cur = await store.currentRevision();
+      const pending = c.get(`${p}default/a`, { resourceVersion: String(cur + 1n) });
+      const pendingList = c.getList(p, { resourceVersion: String(cur + 1n), resourceVersionMatch: "NotOlderThan" });
+      await sleep(50);
+      const v2 = await store.guaranteedUpdate(`${p}default/a`, (o) => ({ ...o!, spec: { n: 2 } }));
+      assert.equal((await pending)!.metadata.resourceVersion, v2.metadata.resourceVersion);
+      assert.equal((await pendingList).items[0]!.metadata.resourceVersion, v2.metadata.resourceVersion);
+      assert.ok(rvOf(v2) > rvOf(v1));
+    });
+
+    test("the event window: replay within it, 410 before it; it grows while events are fresh", async () => {
+      const small = await fresh({ minEvents: 4, maxEvents: 4 });
+      const grows = await fresh({ minEvents: 4, maxEvents: 8 });
+      const revs: bigint[] = [];
+      for (let i = 0; i < 10; i++) {
+        const o = await store.create(`${small.p}default/p${i}`, pod(`p${i}`));
+        await store.create(`${grows.p}default/p${i}`, pod(`p${i}`));
+        revs.push(rvOf(o));
+      }
+      const last = revs[9]! + 1n; // the write to `grows` after the last one
+      while (small.c.resourceVersion < revs[9]! || grows.c.resourceVersion < last) await sleep(10);
+      // `small` keeps the last 4 events (p6..p9), `grows` the last 8 of its own.
+      const ok = record(small.c.watch(small.p, { resourceVersion: String(revs[6]! - 1n), recursive: true }));
+      await ok.until(4);
+      assert.deepEqual(ok.events.map((e) => e.object.metadata.name), ["p6", "p7", "p8", "p9"]);
+      const old = record(small.c.watch(small.p, { resourceVersion: String(revs[5]!), recursive: true }));
+      await old.untilEnded();
+      assert.deepEqual(old.events.map((e) => [e.type, e.object["message"]]), [["ERROR", `too old resource version: ${revs[5]} (${revs[6]! - 1n})`]]);
+      const g = record(grows.c.watch(grows.p, { resourceVersion: String(revs[2]!), recursive: true }));
+      await g.until(8);
+      assert.deepEqual(g.events.map((e) => e.object.metadata.name), ["p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"]);
+      ok.events.length = 0;
+      // A selector applies to the replay too.
+      const sel = record(small.c.watch(small.p, {
+        resourceVersion: String(revs[6]! - 1n), recursive: true, predicate: { matches: (o: KObject) => o.metadata.name === "p8" },
+      }));
+      await sel.until(1);
+      await sleep(30);
+      assert.deepEqual(sel.brief(), [`ADDED p8 ${revs[8]}`]);
+    });
+
+    test("a watcher that cannot keep up is ended; the others are not held back", async () => {
+      const { c, p } = await fresh({ watchBufferSize: 3 });
+      const slow = c.watch(p, { resourceVersion: "0", recursive: true });
+      let slowSeen = 0;
+      let slowEnded = false;
+      slow.onEvent(() => {
+        slowSeen++;
+        return new Promise<void>(() => {}); // never drains
+      });
+      slow.onEnd(() => (slowEnded = true));
+      const fast = record(c.watch(p, { resourceVersion: "0", recursive: true }));
+      for (let i = 0; i < 6; i++) await store.create(`${p}default/p${i}`, pod(`p${i}`));
+      await fast.until(6);
+      for (let i = 0; i < 50 && !slowEnded; i++) await sleep(10);
+      assert.equal(slowSeen, 1);
+      assert.ok(slowEnded);
+      assert.equal(fast.ended, false);
+    });
+
+    test("bookmarks for watchers that allow them; objects handed out are frozen", async () => {
+      const { c, p } = await fresh({ bookmarkIntervalMs: 100 });
+      const withB = record(c.watch(p, { resourceVersion: "0", recursive: true, allowBookmarks: true }));
+      const without = record(c.watch(p, { resourceVersion: "0", recursive: true }));
+      const o = await store.create(`${p}default/a`, pod("a"));
+      await withB.until(2, 3000);
+      assert.deepEqual(withB.events.map((e) => e.type), ["ADDED", "BOOKMARK"]);
+      assert.ok(rvOf(withB.events[1]!.object) >= rvOf(o));
+      assert.deepEqual(Object.keys(withB.events[1]!.object), ["metadata"]);
+      assert.deepEqual(without.events.map((e) => e.type), ["ADDED"]);
+      const l = await c.getList(p, { resourceVersion: "0" });
+      assert.throws(() => {
+        (l.items[0]!.metadata as { name: string }).name = "changed";
+      }, TypeError);
+      await c.close();
+      await withB.untilEnded();
+      await without.untilEnded();
+    });
+  });
+}
