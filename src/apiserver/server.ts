@@ -310,6 +310,17 @@ function admissionDeps(registry: Registry): AdmissionDeps {
       }
       return undefined;
     },
+    async serviceAccount(ns, name) {
+      const store = registry.byResource("", "serviceaccounts");
+      for (const rv of ["0", undefined]) {
+        try {
+          return await store?.get(ns, name, rv);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.code !== 404) throw e;
+        }
+      }
+      return undefined;
+    },
     async priorityClasses() {
       return (await pcs()?.list("", { resourceVersion: "0" }))?.items ?? [];
     },

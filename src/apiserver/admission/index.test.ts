@@ -12,6 +12,7 @@ const classes: KObject[] = [
 const deps: AdmissionDeps = {
   priorityClass: async (n) => classes.find((c) => c.metadata.name === n),
   priorityClasses: async () => classes,
+  serviceAccount: async (ns, name) => (ns === "default" && name === "default" ? { metadata: { name, namespace: ns } } : undefined),
 };
 
 test("a plain pod gets the two default tolerations and priority 0", async () => {
@@ -47,4 +48,19 @@ test("other resources and updates are untouched", async () => {
   const cm: KObject = { metadata: { name: "c" } };
   await admit(cm, { ...attrs, resource: { group: "", resource: "configmaps" } }, deps);
   assert.deepEqual(cm, { metadata: { name: "c" } });
+});
+
+test("ServiceAccount: default account, projected token volume mounted in every container", async () => {
+  const pod: KObject = { metadata: { name: "p" }, spec: { containers: [{ name: "a" }, { name: "b", volumeMounts: [{ name: "x", mountPath: "/x" }] }] } };
+  await admit(pod, attrs, deps);
+  const spec = pod.spec as { serviceAccountName: string; serviceAccount: string; volumes: { name: string }[]; containers: { volumeMounts: { name: string; mountPath: string; readOnly: boolean }[] }[] };
+  assert.equal(spec.serviceAccountName, "default");
+  assert.equal(spec.serviceAccount, "default");
+  assert.match(spec.volumes[0]!.name, /^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  for (const c of spec.containers) assert.deepEqual(c.volumeMounts.at(-1), { mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", name: spec.volumes[0]!.name, readOnly: true });
+  const noSa: KObject = { metadata: { name: "p" }, spec: { serviceAccountName: "robot", containers: [] } };
+  await assert.rejects(admit(noSa, attrs, deps), (e: unknown) => e instanceof ApiError && e.message === 'pods "p" is forbidden: error looking up service account default/robot: serviceaccount "robot" not found');
+  const off: KObject = { metadata: { name: "p" }, spec: { automountServiceAccountToken: false, containers: [{ name: "a" }] } };
+  await admit(off, attrs, deps);
+  assert.equal((off.spec as { volumes?: unknown }).volumes, undefined);
 });

@@ -22,6 +22,8 @@ export interface AdmissionDeps {
   priorityClass(name: string): Promise<KObject | undefined>;
   /** All PriorityClasses (to find the global default). */
   priorityClasses(): Promise<KObject[]>;
+  /** Looks a ServiceAccount up (undefined when missing). */
+  serviceAccount(namespace: string, name: string): Promise<KObject | undefined>;
 }
 
 export type MutatingPlugin = (obj: KObject, a: AdmissionAttributes, deps: AdmissionDeps) => Promise<void> | void;
@@ -74,8 +76,55 @@ function forbidden(a: AdmissionAttributes, message: string): ApiError {
   });
 }
 
+const tokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
+const suffixChars = "bcdfghjklmnpqrstvwxz2456789";
+
+/**
+ * ServiceAccount: every pod runs as a ServiceAccount ("default" unless named), which must exist;
+ * unless automounting is off, a projected token volume is added and mounted in every container.
+ */
+export const serviceAccount: MutatingPlugin = async (obj, a, deps) => {
+  if (!isPodCreate(a)) return;
+  const annotations = obj.metadata.annotations ?? {};
+  if (annotations["kubernetes.io/config.mirror"] !== undefined) return;
+  type Container = { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] };
+  const spec = (obj.spec ??= {}) as {
+    serviceAccountName?: string; serviceAccount?: string; automountServiceAccountToken?: boolean;
+    volumes?: Record<string, unknown>[]; containers?: Container[]; initContainers?: Container[];
+  };
+  const name = spec.serviceAccountName || spec.serviceAccount || "default";
+  spec.serviceAccountName = name;
+  spec.serviceAccount = name;
+  const sa = await deps.serviceAccount(a.namespace, name);
+  if (!sa) throw forbidden(a, `error looking up service account ${a.namespace}/${name}: serviceaccount "${name}" not found`);
+  const automount = spec.automountServiceAccountToken ?? (typeof sa.automountServiceAccountToken === "boolean" ? sa.automountServiceAccountToken : true);
+  if (!automount) return;
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  if (containers.some((c) => c.volumeMounts?.some((m) => m.mountPath === tokenMountPath))) return;
+  const volumes = spec.volumes ?? [];
+  let volName: string;
+  do {
+    let sfx = "";
+    for (let i = 0; i < 5; i++) sfx += suffixChars[Math.floor(Math.random() * suffixChars.length)];
+    volName = `kube-api-access-${sfx}`;
+  } while (volumes.some((v) => v.name === volName));
+  volumes.push({
+    name: volName,
+    projected: {
+      defaultMode: 420,
+      sources: [
+        { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+        { configMap: { items: [{ key: "ca.crt", path: "ca.crt" }], name: "kube-root-ca.crt" } },
+        { downwardAPI: { items: [{ fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" }, path: "namespace" }] } },
+      ],
+    },
+  });
+  spec.volumes = volumes;
+  for (const c of containers) (c.volumeMounts ??= []).push({ mountPath: tokenMountPath, name: volName, readOnly: true });
+};
+
 /** The mutating chain in kube's default order (of the plugins kplane has). */
-export const mutatingPlugins: MutatingPlugin[] = [defaultTolerationSeconds, priority];
+export const mutatingPlugins: MutatingPlugin[] = [serviceAccount, defaultTolerationSeconds, priority];
 
 export async function admit(obj: KObject, a: AdmissionAttributes, deps: AdmissionDeps, plugins = mutatingPlugins): Promise<void> {
   for (const p of plugins) await p(obj, a, deps);
