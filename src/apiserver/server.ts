@@ -18,10 +18,11 @@ import { cacher } from "./storage/cacher.js";
 import { etcd3Storage } from "./storage/etcd3.js";
 import type { EtcdClient } from "../store/client/types.js";
 import { buildOpenAPI } from "./openapi/index.js";
-import { unknownFields, pruneUnknownFields } from "./openapi/index.js";
+import { unknownFields, pruneUnknownFields, negotiateV2, V2_PROTOBUF_CONTENT_TYPE } from "./openapi/index.js";
 import { ApiMetrics } from "./metrics.js";
 import { bootstrap } from "./bootstrap.js";
 import { subresourceHandler } from "./endpoints/subresources.js";
+import { startCompactor } from "./compactor.js";
 import { allocateForService, releaseForService, serviceAllocators, type ServiceAllocators } from "./registry/alloc/services.js";
 import type { RestHooks } from "./registry/store.js";
 import { admit, type AdmissionDeps } from "./admission/index.js";
@@ -50,6 +51,8 @@ export interface ApiServerOptions {
   anonymous?: boolean;
   /** The kubernetes Service's ClusterIP and the service CIDR it comes from. */
   serviceClusterIPRange?: string;
+  /** etcd compaction interval (kube's --etcd-compaction-interval, 5 minutes); 0 = off. */
+  compactionIntervalMs?: number;
   /** Address advertised in /api's serverAddressByClientCIDRs and the kubernetes Endpoints. */
   advertiseAddress?: string;
   resources?: readonly ResourceInfo[];
@@ -154,11 +157,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       return send(res, 200, body, "application/json");
     }
     if (path === "/openapi/v2") {
-      const accept = req.headers.accept ?? "";
-      if (accept.includes("protobuf") && !accept.includes("json") && !accept.includes("*/*")) {
-        throw errors.notAcceptable("only the following media types are accepted: application/json");
-      }
-      return send(res, 200, openapi.v2Json(), "application/json");
+      // As kube-openapi's handler: JSON or gnostic protobuf by Accept, else a bare 406.
+      const form = negotiateV2(req.headers.accept);
+      if (!form) return send(res, 406, "", "text/plain; charset=utf-8", { Vary: "Accept" });
+      if (form === "protobuf") return send(res, 200, openapi.v2Protobuf(), V2_PROTOBUF_CONTENT_TYPE, { Vary: "Accept" });
+      return send(res, 200, openapi.v2Json(), "application/json", { Vary: "Accept" });
     }
     if (path === "/openapi/v3" || path === "/openapi/v3/") return send(res, 200, JSON.stringify(openapi.v3Index()), "application/json");
     if (path.startsWith("/openapi/v3/")) {
@@ -250,6 +253,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   boundPort = (server.address() as AddressInfo).port;
   await bootstrap(registry, { serviceClusterIPRange: opts.serviceClusterIPRange ?? "10.96.0.0/12", advertiseAddress: opts.advertiseAddress ?? opts.host, port: boundPort, clock });
   ready = true;
+  const stopCompactor = (opts.compactionIntervalMs ?? 5 * 60_000) > 0 ? startCompactor(opts.etcd, opts.compactionIntervalMs ?? 5 * 60_000, log) : () => {};
   // kubectl's first create/apply/explain fetches the OpenAPI v3 index, which builds every
   // document (~0.1 s): build it now, off the request path.
   const warm = setTimeout(() => openapi.v3Index(), 50);
@@ -261,6 +265,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     port: boundPort,
     registry,
     async close() {
+      stopCompactor();
       for (const stop of [...watches]) stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
