@@ -2,6 +2,10 @@ import { ApiError } from "./api/status.js";
 import type { KObject } from "./api/types.js";
 import type { Registry } from "./registry/index.js";
 import { firstServiceIP } from "./registry/alloc/serviceip.js";
+import {
+  bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapFlowSchemas, bootstrapPriorityLevelConfigurations,
+  bootstrapRoleBindings, bootstrapRoles, localAPIServices,
+} from "./bootstrapdata/index.js";
 
 /**
  * What a fresh cluster has before anyone writes (kube-apiserver's bootstrap controllers and
@@ -32,10 +36,45 @@ async function ensure(registry: Registry, group: string, resource: string, names
   }
 }
 
+/**
+ * Creates the objects of one resource that are missing (one list, then creates), so a warm
+ * restart costs one list per resource. `withStatus` writes the object's status afterwards
+ * through the status subresource (create resets status, as kube's strategies do).
+ */
+async function ensureAll(registry: Registry, group: string, resource: string, objs: { namespace: string; obj: KObject }[], withStatus = false): Promise<void> {
+  const store = registry.byResource(group, resource);
+  if (!store || objs.length === 0) return;
+  const existing = new Set((await store.list("", {})).items.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`));
+  // In parallel: the store's group commit makes one fsync cover many creates (cold start).
+  await Promise.all(objs.map(async ({ namespace, obj }) => {
+    if (existing.has(`${store.info.namespaced ? namespace : ""}/${obj.metadata.name ?? ""}`)) return;
+    const status = obj.status;
+    try {
+      await store.create(namespace, structuredClone(obj), { dryRun: false, fieldManager: "kube-apiserver" });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 409) return;
+      throw e;
+    }
+    if (withStatus && status !== undefined) {
+      await store.applyUpdate(namespace, obj.metadata.name ?? "", (cur) => ({ ...cur!, status }), { dryRun: false, subresource: "status" });
+    }
+  }));
+}
+
 export async function bootstrap(registry: Registry, opts: BootstrapOptions): Promise<void> {
+  const cluster = (objs: KObject[]) => objs.map((obj) => ({ namespace: "", obj }));
+  await ensureAll(registry, "rbac.authorization.k8s.io", "clusterroles", cluster(bootstrapClusterRoles()));
+  await ensureAll(registry, "rbac.authorization.k8s.io", "clusterrolebindings", cluster(bootstrapClusterRoleBindings()));
+  await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", cluster(bootstrapPriorityLevelConfigurations()));
+  await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "flowschemas", cluster(bootstrapFlowSchemas()));
+  const gvs = [...new Map(registry.resources.map((r) => [`${r.group}/${r.version}`, { group: r.group, version: r.version }])).values()];
+  await ensureAll(registry, "apiregistration.k8s.io", "apiservices", cluster(localAPIServices(gvs, opts.clock())), true);
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
     await ensure(registry, "", "namespaces", "", { metadata: { name, labels: { "kubernetes.io/metadata.name": name } } });
   }
+  // Namespaced bootstrap RBAC goes in once kube-system and kube-public exist.
+  await ensureAll(registry, "rbac.authorization.k8s.io", "roles", bootstrapRoles());
+  await ensureAll(registry, "rbac.authorization.k8s.io", "rolebindings", bootstrapRoleBindings());
   const ip = firstServiceIP(opts.serviceClusterIPRange);
   await ensure(registry, "", "services", "default", {
     metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },

@@ -51,6 +51,7 @@ const nameRules: Record<string, NameValidator> = {
   "apps/deployments": nameIsDNSSubdomain,
   "batch/cronjobs": nameIsDNSSubdomain,
   "/nodes": nameIsDNSSubdomain,
+  "apiregistration.k8s.io/apiservices": validatePathSegmentName,
 };
 
 /** Resources whose DELETE answers the deleted object (the others answer a Success Status). */
