@@ -66,7 +66,13 @@ export async function bootstrap(registry: Registry, opts: BootstrapOptions): Pro
   await ensureAll(registry, "rbac.authorization.k8s.io", "clusterroles", cluster(bootstrapClusterRoles()));
   await ensureAll(registry, "rbac.authorization.k8s.io", "clusterrolebindings", cluster(bootstrapClusterRoleBindings()));
   await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", cluster(bootstrapPriorityLevelConfigurations()));
-  await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "flowschemas", cluster(bootstrapFlowSchemas()));
+  // The APF config controller reports each FlowSchema's priority level as found (not dangling).
+  const now = opts.clock().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const flowSchemas = bootstrapFlowSchemas().map((fs) => {
+    const pl = ((fs.spec as { priorityLevelConfiguration?: { name?: string } } | undefined)?.priorityLevelConfiguration?.name) ?? "";
+    return { ...fs, status: { conditions: [{ type: "Dangling", status: "False", lastTransitionTime: now, reason: "Found", message: `This FlowSchema references the PriorityLevelConfiguration object named "${pl}" and it exists` }] } };
+  });
+  await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "flowschemas", cluster(flowSchemas), true);
   const gvs = [...new Map(registry.resources.map((r) => [`${r.group}/${r.version}`, { group: r.group, version: r.version }])).values()];
   await ensureAll(registry, "apiregistration.k8s.io", "apiservices", cluster(localAPIServices(gvs, opts.clock())), true);
   for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ResourceInfo, SubresourceInfo } from "../registry/types.js";
 import { discoveryPath, gvPath, resourcePaths, rootPaths, CUSTOM_PATCH_TYPES, PATCH_TYPES, type KindNames, type Operation, type Param, type PathItem } from "./paths.js";
+import { encodeV2Document } from "./v2proto.js";
 import { closure, definition, definitionOfKind, definitionToV3, toV2, DELETE_OPTIONS, META, WATCH_EVENT, type Schema } from "./schemas.js";
 
 export { unknownFields, pruneUnknownFields } from "./fields.js";
@@ -8,6 +9,7 @@ export { unknownFields, pruneUnknownFields } from "./fields.js";
 export { definition, definitionOfKind } from "./schemas.js";
 export type { Schema } from "./schemas.js";
 export { PATCH_TYPES, CUSTOM_PATCH_TYPES, PRODUCES } from "./paths.js";
+export { negotiateV2, V2_PROTOBUF_CONTENT_TYPE } from "./v2proto.js";
 
 /**
  * The OpenAPI documents kube-apiserver serves, for the resources this server serves:
@@ -18,6 +20,8 @@ export { PATCH_TYPES, CUSTOM_PATCH_TYPES, PRODUCES } from "./paths.js";
 export interface OpenAPIDocuments {
   /** GET /openapi/v2 as JSON. */
   v2Json(): Buffer;
+  /** GET /openapi/v2 as protobuf: the same document as gnostic's openapi.v2.Document. */
+  v2Protobuf(): Buffer;
   /** GET /openapi/v3: {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=H"}, ...}}. */
   v3Index(): V3Index;
   /** GET /openapi/v3/<path> ("api/v1", "apis/apps/v1", "apis/apps", "api", "apis", "version"). */
@@ -112,6 +116,7 @@ export function buildOpenAPI(resources: readonly ResourceInfo[], options: BuildO
   const schemasJson = (names: string[], v3: boolean) => `{${names.map((n) => `${JSON.stringify(n)}:${defJson(n, v3)}`).join(",")}}`;
 
   let v2: Buffer | undefined;
+  let v2Proto: Buffer | undefined;
   const v3Docs = new Map<string, { body: Buffer; hash: string } | null>();
   const v3Doc = (path: string) => {
     let doc = v3Docs.get(path);
@@ -140,6 +145,11 @@ export function buildOpenAPI(resources: readonly ResourceInfo[], options: BuildO
         v2 = Buffer.from(text);
       }
       return v2;
+    },
+    v2Protobuf() {
+      // Encoded from the JSON text, as kube encodes it, so the two cannot disagree.
+      v2Proto ??= encodeV2Document(JSON.parse(this.v2Json().toString()) as Record<string, unknown>);
+      return v2Proto;
     },
     v3Index() {
       const paths: V3Index["paths"] = {};

@@ -56,6 +56,8 @@ export function negotiateV2(accept: string | undefined): "json" | "protobuf" | u
 class Writer {
   buf = Buffer.allocUnsafe(1 << 20);
   pos = 0;
+  /** yamlV3 text by the value's JSON, for this document. */
+  readonly yaml = new Map<string, string>();
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
@@ -429,7 +431,11 @@ function namedAnys(w: Writer, field: number, o: Json, keep: (key: string) => boo
 
 /** gnostic's `Any`: the value as YAML text (field 2); the google.protobuf.Any (1) stays unset. */
 function anyField(w: Writer, field: number, v: unknown): void {
-  w.message(field, () => w.string(2, yamlV3(v)));
+  // The same few values (list types, GVKs, actions) recur thousands of times.
+  const key = JSON.stringify(v) ?? "null";
+  let text = w.yaml.get(key);
+  if (text === undefined) w.yaml.set(key, (text = yamlV3(v)));
+  w.message(field, () => w.string(2, text));
 }
 
 function isObject(v: unknown): v is Json {
@@ -520,6 +526,7 @@ function resolvesAsNonString(s: string): boolean {
 function analyze(s: string): { blockPlainAllowed: boolean; singleQuotedAllowed: boolean; blockAllowed: boolean } {
   let blockIndicators = s.startsWith("---") || s.startsWith("...");
   let special = false;
+  let tabs = false;
   let lineBreaks = false;
   let leadingSpace = false;
   let leadingBreak = false;
@@ -541,7 +548,8 @@ function analyze(s: string): { blockPlainAllowed: boolean; singleQuotedAllowed: 
       if (c === ":" && followedByWhitespace) blockIndicators = true;
       if (c === "#" && precededByWhitespace) blockIndicators = true;
     }
-    if (!printable(c)) special = true;
+    if (c === "\t") tabs = true;
+    else if (!printable(c)) special = true;
     const last = i === chars.length - 1;
     if (c === " ") {
       if (i === 0) leadingSpace = true;
@@ -549,7 +557,7 @@ function analyze(s: string): { blockPlainAllowed: boolean; singleQuotedAllowed: 
       if (previousBreak) breakSpace = true;
       previousSpace = true;
       previousBreak = false;
-    } else if (c === "\n") {
+    } else if (c === "\n" || c === "\r" || c === "\u0085" || c === "\u2028" || c === "\u2029") {
       lineBreaks = true;
       if (i === 0) leadingBreak = true;
       if (last) trailingBreak = true;
@@ -564,34 +572,47 @@ function analyze(s: string): { blockPlainAllowed: boolean; singleQuotedAllowed: 
   let singleQuotedAllowed = true;
   let blockAllowed = !trailingSpace;
   if (breakSpace) blockPlainAllowed = singleQuotedAllowed = false;
-  if (spaceBreak || special) blockPlainAllowed = singleQuotedAllowed = blockAllowed = false;
+  if (spaceBreak || tabs || special) blockPlainAllowed = singleQuotedAllowed = false;
+  if (spaceBreak || special) blockAllowed = false;
   return { blockPlainAllowed, singleQuotedAllowed, blockAllowed };
 }
 
+/** libyaml's is_printable (no tab, no NEL, nothing outside the Basic Multilingual Plane). */
 function printable(c: string): boolean {
   const cp = c.codePointAt(0)!;
   if (cp === 0x0a || (cp >= 0x20 && cp <= 0x7e)) return true;
-  if (cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff)) return true;
-  if (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff) return true;
-  return cp >= 0x10000 && cp <= 0x10ffff;
+  return (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd && cp !== 0xfeff);
 }
 
+/** go-yaml's literal block: the header, then each line indented; a leading break ends the header line. */
 function literal(s: string, indent: number): string {
-  const chomp = s.endsWith("\n") ? (s.endsWith("\n\n") ? "+" : "") : "-";
-  // A first line that starts with a space needs an explicit indentation indicator.
-  const hint = s.startsWith(" ") || s.startsWith("\n") ? String(4) : "";
-  const body = chomp === "-" ? s : s.replace(/\n$/, "");
-  const lines = body.split("\n").map((l) => (l === "" ? "" : " ".repeat(indent) + l));
-  return `|${hint}${chomp}\n${lines.join("\n")}\n`;
+  const chomp = s.endsWith("\n") ? (s === "\n" || s.endsWith("\n\n") ? "+" : "") : "-";
+  // A first line that starts with a space or a break needs an explicit indentation indicator.
+  let out = `|${s.startsWith(" ") || s.startsWith("\n") ? "4" : ""}${chomp}`;
+  let atLineStart = false;
+  let afterBreak = true;
+  for (const c of s) {
+    if (c === "\n") {
+      out += "\n";
+      atLineStart = afterBreak = true;
+      continue;
+    }
+    if (afterBreak) out += (atLineStart ? "" : "\n") + " ".repeat(indent);
+    out += c;
+    atLineStart = afterBreak = false;
+  }
+  return atLineStart ? out : out + "\n";
 }
+
+const ESCAPES: Record<number, string> = { 0: "0", 7: "a", 8: "b", 9: "t", 10: "n", 11: "v", 12: "f", 13: "r", 27: "e", 34: '"', 92: "\\", 0x85: "N", 0xa0: "_", 0x2028: "L", 0x2029: "P" };
 
 function doubleQuoted(s: string): string {
   let out = '"';
   for (const c of s) {
     const cp = c.codePointAt(0)!;
-    const named: Record<number, string> = { 0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 27: "\\e", 34: '\\"', 92: "\\\\", 0x85: "\\N", 0xa0: "\\_", 0x2028: "\\L", 0x2029: "\\P" };
-    if (named[cp] !== undefined) out += named[cp];
-    else if (printable(c) && cp !== 0xfeff) out += c;
+    const escape = !printable(c) || cp === 0x0a || cp === 0x2028 || cp === 0x2029 || cp === 34 || cp === 92;
+    if (!escape) out += c;
+    else if (ESCAPES[cp] !== undefined) out += "\\" + ESCAPES[cp];
     else if (cp <= 0xff) out += "\\x" + cp.toString(16).toUpperCase().padStart(2, "0");
     else if (cp <= 0xffff) out += "\\u" + cp.toString(16).toUpperCase().padStart(4, "0");
     else out += "\\U" + cp.toString(16).toUpperCase().padStart(8, "0");

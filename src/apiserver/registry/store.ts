@@ -146,12 +146,17 @@ export class ResourceStore {
         return errors.alreadyExists(this.gr, name);
       case "ResourceVersionConflicts":
         return errors.conflict(this.gr, name, err.message);
-      case "ResourceExpired":
-        return errors.expired(err.message);
+      case "ResourceExpired": {
+        const e = errors.expired(err.message);
+        // kube hands back a token to continue at the latest revision (an inconsistent list).
+        if (err.continueToken) e.status.metadata = { continue: err.continueToken };
+        return e;
+      }
       case "TooLargeResourceVersion":
         return errors.resourceVersionTooLarge(err.message);
       case "InvalidObj":
-        return errors.internal(err);
+        // Failed preconditions: kube answers 409 with the storage's text.
+        return errors.conflict(this.gr, name, err.message);
       case "Unreachable":
         return errors.internal(err);
       case "BadRequest":

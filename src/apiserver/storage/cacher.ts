@@ -40,8 +40,12 @@ export interface CacherOptions {
    * 3.5.13, as kube checks), else from etcd.
    */
   consistentReads?: "auto" | "cache" | "store";
-  /** Deep-freeze cached objects (tests: a caller that mutates one throws). */
-  freeze?: boolean;
+  /**
+   * Cached objects are shared by every reader: freeze them so that a caller that changes one
+   * throws instead of corrupting the cache. "shallow" (default): the object and its metadata,
+   * cheap; "deep": everything (tests); false: nothing.
+   */
+  freeze?: "shallow" | "deep" | false;
   /** Page size of the initial list. */
   pageSize?: number;
   /** Wait before listing again after the watch broke. */
@@ -315,7 +319,13 @@ class WatchCache implements Cacher {
   }
 
   private own(obj: KObject): KObject {
-    return this.opts.freeze ? deepFreeze(obj) : obj;
+    const f = this.opts.freeze ?? "shallow";
+    if (f === "deep") return deepFreeze(obj);
+    if (f === "shallow") {
+      Object.freeze(obj.metadata);
+      Object.freeze(obj);
+    }
+    return obj;
   }
 
   private onWatchResponse(r: WatchResponse): void {
@@ -332,6 +342,7 @@ class WatchCache implements Cacher {
       const kv = e.kv!;
       const key = fromBytes(kv.key);
       const prev = this.objects.get(key);
+      if (kv.modRevision > this.rv) this.rv = kv.modRevision;
       let ev: CacheEvent;
       if (e.type === Event_EventType.DELETE) {
         if (prev === undefined) continue;
@@ -342,7 +353,6 @@ class WatchCache implements Cacher {
         this.objects.set(key, obj);
         ev = { type: prev ? "MODIFIED" : "ADDED", key, obj, prev, rv: kv.modRevision, time };
       }
-      if (kv.modRevision > this.rv) this.rv = kv.modRevision;
       if (this.ring.push(ev)) this.evictedSinceList = true;
       for (const w of this.watchers) {
         if (ev.rv <= w.minRV) continue;

@@ -40,7 +40,7 @@ export interface Etcd3Storage extends Storage {
 
 type TxnOp = MessageInitShape<typeof RequestOpSchema>;
 
-/** One read of a key: the object, its mod revision (0: missing), its stored JSON and lease. */
+/** One read of a key: the object, its mod revision (0: missing) and its stored JSON. */
 interface ObjState {
   obj: KObject | undefined;
   rev: bigint;
@@ -63,7 +63,7 @@ function failureKv(t: TxnResponse): KeyValue | undefined {
 /** kube's Preconditions.Check, against the current object (undefined: missing, an empty object). */
 export function checkPreconditions(key: string, p: Preconditions | undefined, obj: KObject | undefined): StorageError | undefined {
   if (!p) return undefined;
-  const uid = (obj?.metadata.uid as string | undefined) ?? "";
+  const uid = obj?.metadata.uid ?? "";
   if (p.uid !== undefined && p.uid !== uid) {
     return storageError("InvalidObj", key, 0n, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${uid}`);
   }
@@ -150,7 +150,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
   /** The state a cached object stands for (it may be stale; writes compare its revision). */
   const stateFromObject = (key: string, obj: KObject): ObjState => {
     const data = encodeObject(obj);
-    return { obj: decodeObject(key, data, BigInt(obj.metadata.resourceVersion ?? "0")), rev: BigInt(obj.metadata.resourceVersion ?? "0"), data };
+    const rev = BigInt(obj.metadata.resourceVersion ?? "0");
+    return { obj: decodeObject(key, data, rev), rev, data };
   };
 
   const txn = (compareKey: Uint8Array, rev: bigint, success: TxnOp[], getOnFailure: boolean): Promise<TxnResponse> =>
@@ -294,7 +295,7 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     const ignoreNotFound = o.ignoreNotFound ?? false;
     const k = toBytes(key);
     try {
-      let useCache = cachedExisting !== undefined && !o.dryRun;
+      const useCache = cachedExisting !== undefined && !o.dryRun;
       let st = useCache ? stateFromObject(key, cachedExisting!) : await currentState(key, ignoreNotFound);
       let isCurrent = !useCache;
       const refresh = async () => {
