@@ -23,6 +23,7 @@ import { ApiMetrics } from "./metrics.js";
 import { bootstrap } from "./bootstrap.js";
 import { subresourceHandler } from "./endpoints/subresources.js";
 import { startCompactor } from "./compactor.js";
+import { serviceAccountTokens, type ServiceAccountTokens } from "./authn/serviceaccount.js";
 import { allocateForService, releaseForService, serviceAllocators, type ServiceAllocators } from "./registry/alloc/services.js";
 import type { RestHooks } from "./registry/store.js";
 import { admit, type AdmissionDeps } from "./admission/index.js";
@@ -45,6 +46,8 @@ export interface ApiServerOptions {
   port: number;
   /** PEMs; without them the server speaks plain HTTP (tests and local tools). */
   tls?: { cert: string; key: string; clientCA?: string };
+  /** Service-account token signing key and verification keys (PEM). */
+  serviceAccountKeys?: { privatePem: string; publicPems: string[] };
   /** Static bearer tokens (kube's --token-auth-file). */
   tokens?: Map<string, User>;
   /** Allow unauthenticated requests as system:anonymous (kube's --anonymous-auth). */
@@ -87,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const clock = opts.clock ?? (() => new Date());
   const resources = opts.resources ?? catalog;
   const etcd3 = etcd3Storage(opts.etcd);
+  const saTokens = opts.serviceAccountKeys ? serviceAccountTokens(opts.serviceAccountKeys.privatePem, opts.serviceAccountKeys.publicPems) : undefined;
   const registry = createRegistry({
     resources,
     storageFor: (prefix) => cacher(etcd3, opts.etcd, prefix),
@@ -104,7 +108,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     unknownFields,
     pruneUnknownFields,
     clock,
-    subresource: (store, req, res, info, query) => subresourceHandler(registry, store, req, res, info, query, clock),
+    subresource: (store, req, res, info, query) => subresourceHandler(registry, store, req, res, info, query, clock, saTokens),
     trackWatch(stop) {
       watches.add(stop);
       return () => watches.delete(stop);
@@ -119,7 +123,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     const info = requestInfo(req.method ?? "GET", url.pathname, url.searchParams);
     res.setHeader("Audit-Id", randomUUID());
     try {
-      const user = authenticate(req, opts);
+      const user = authenticate(req, opts, saTokens, clock);
       if (!user) throw errors.unauthorized();
       await route(req, res, info, url);
     } catch (err) {
@@ -280,7 +284,7 @@ function notFound(res: ServerResponse): void {
 }
 
 /** x509 client certificates, then bearer tokens, then anonymous. */
-function authenticate(req: IncomingMessage, opts: ApiServerOptions): User | undefined {
+function authenticate(req: IncomingMessage, opts: ApiServerOptions, sa: ServiceAccountTokens | undefined, clock: () => Date): User | undefined {
   const sock = req.socket as TLSSocket;
   if (opts.tls && sock.authorized) {
     const peer = sock.getPeerX509Certificate?.();
@@ -294,6 +298,8 @@ function authenticate(req: IncomingMessage, opts: ApiServerOptions): User | unde
     const token = auth.slice(7).trim();
     const u = opts.tokens?.get(token);
     if (u) return { ...u, groups: [...u.groups, "system:authenticated"] };
+    const su = sa?.verify(token, clock());
+    if (su) return { ...su, groups: [...su.groups, "system:authenticated"] };
     return undefined;
   }
   if (!opts.tls || opts.anonymous !== false) return { name: "system:anonymous", groups: ["system:unauthenticated"] };

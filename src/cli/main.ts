@@ -156,6 +156,8 @@ program
   .option("--tls-cert-file <file>", "serving certificate (default: generated under --data-dir)")
   .option("--tls-private-key-file <file>", "serving key")
   .option("--client-ca-file <file>", "CA for client certificates")
+  .option("--service-account-signing-key-file <file>", "key that signs ServiceAccount tokens")
+  .option("--service-account-key-file <file>", "public key that verifies ServiceAccount tokens")
   .option("--token-auth-file <file>", "static bearer tokens (token,user,uid,\"group1,group2\")")
   .option("--service-cluster-ip-range <cidr>", "CIDR for Service ClusterIPs", "10.96.0.0/12")
   .option("--data-dir <dir>", "kplane: where generated PKI and kubeconfig go", defaultDataDir() + "-apiserver")
@@ -169,6 +171,10 @@ program
     const { firstServiceIP } = await import("../apiserver/registry/alloc/serviceip.js");
     const etcd = etcdClientFor(o.etcdServers as string[]);
     let tls: { cert: string; key: string; clientCA?: string } | undefined;
+    let serviceAccountKeys: { privatePem: string; publicPems: string[] } | undefined;
+    if (o.serviceAccountSigningKeyFile) {
+      serviceAccountKeys = { privatePem: readFileSync(o.serviceAccountSigningKeyFile as string, "utf8"), publicPems: o.serviceAccountKeyFile ? [readFileSync(o.serviceAccountKeyFile as string, "utf8")] : [] };
+    }
     let kubeconfig: string | undefined;
     const host = o.bindAddress as string;
     if (!o.insecure) {
@@ -178,13 +184,14 @@ program
       } else {
         const pki = await ensurePki(join(o.dataDir as string, "pki"), { hosts: [host], serviceIp: firstServiceIP(o.serviceClusterIpRange as string) });
         tls = { cert: pki.apiserver.cert.pem, key: pki.apiserver.key.pem, clientCA: pki.ca.cert.pem };
+        serviceAccountKeys ??= { privatePem: pki.sa.key.pem, publicPems: [pki.sa.pub.pem] };
         kubeconfig = join(o.dataDir as string, "kubeconfig");
         writeKubeconfig(kubeconfig, { server: `https://${host}:${o.securePort as number}`, caPem: pki.ca.cert.pem, clientCertPem: pki.admin.cert.pem, clientKeyPem: pki.admin.key.pem });
       }
     }
     const tokens = o.tokenAuthFile ? parseTokenFile(readFileSync(o.tokenAuthFile as string, "utf8")) : undefined;
     const server = await startApiServer({
-      etcd, host, port: o.securePort as number, ...(tls ? { tls } : {}), ...(tokens ? { tokens } : {}),
+      etcd, host, port: o.securePort as number, ...(tls ? { tls } : {}), ...(serviceAccountKeys ? { serviceAccountKeys } : {}), ...(tokens ? { tokens } : {}),
       serviceClusterIPRange: o.serviceClusterIpRange as string, log: (m) => log.warn(m, {}),
     }).catch((e: unknown) => {
       log.error("failed to start", { error: e instanceof Error ? e.message : String(e) });

@@ -58,6 +58,7 @@ export async function up(o: UpOptions): Promise<RunningUp> {
     host: o.bindAddress,
     port: o.securePort,
     tls: { cert: pki.apiserver.cert.pem, key: pki.apiserver.key.pem, clientCA: pki.ca.cert.pem },
+    serviceAccountKeys: { privatePem: pki.sa.key.pem, publicPems: [pki.sa.pub.pem] },
     serviceClusterIPRange: o.serviceClusterIPRange,
     advertiseAddress: o.bindAddress === "0.0.0.0" ? "127.0.0.1" : o.bindAddress,
     log: (m) => log.warn(m, {}),

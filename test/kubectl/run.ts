@@ -138,7 +138,10 @@ export function scriptSuite(prefixes: string | readonly string[], opts: StartOpt
       await server?.stop();
     });
     for (const file of files) {
-      test(file, async (t) => {
+      // A script whose first lines say `# known-gap: <why>` documents real kube's output that
+      // kplane does not produce yet: it runs and reports as a TODO, never as a pass.
+      const gap = /^# known-gap: (.+)$/m.exec(readFileSync(join(SCRIPTS_DIR, file), "utf8").split("\n").slice(0, 5).join("\n"))?.[1];
+      test(file, gap ? { todo: gap } : {}, async (t) => {
         if (!server) throw startError instanceof Error ? startError : new Error(String(startError));
         const script = parseScript(file, readFileSync(join(SCRIPTS_DIR, file), "utf8"));
         const r = await runScript(server, script);

@@ -8,6 +8,7 @@ import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from
 import { decodeBody, encodeValue, isObject, mediaType, readBody, send, sendStatus, toApiError } from "./encode.js";
 import { mergePatch } from "./handlers.js";
 import { negotiate } from "./negotiate.js";
+import type { ServiceAccountTokens } from "../authn/serviceaccount.js";
 
 /**
  * Subresources that are not the object itself: scale (autoscaling/v1 Scale over
@@ -21,7 +22,8 @@ export async function subresourceHandler(
   res: ServerResponse,
   info: RequestInfo,
   query: URLSearchParams,
-  _clock: () => Date,
+  clock: () => Date,
+  saTokens?: ServiceAccountTokens,
 ): Promise<boolean> {
   const sub = info.subresource;
   const declared = store.info.subresources?.some((s) => s.name === sub);
@@ -65,6 +67,12 @@ export async function subresourceHandler(
         if (r.body.kind !== "Status") obj = r.body as KObject;
       }
       send(res, 200, encodeValue(obj, { encoding: "json", pretty }), "application/json");
+      return true;
+    }
+    if (sub === "token" && store.info.resource === "serviceaccounts" && info.verb === "create") {
+      const body = decodeBody(await readBody(req), req.headers["content-type"], { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest" });
+      const out = await tokenRequest(store, ns, info.name, body, clock(), saTokens);
+      send(res, 201, encodeValue(out, { encoding: "json", pretty }), "application/json");
       return true;
     }
     if (["log", "exec", "attach", "portforward", "proxy"].includes(sub)) {
@@ -147,4 +155,26 @@ async function bind(store: ResourceStore, ns: string, name: string, body: unknow
     cur.status = status;
     return cur;
   }, { dryRun, subresource: "binding", internal: true });
+}
+
+/** serviceaccounts/token: a TokenRequest answered with a signed ServiceAccount JWT. */
+async function tokenRequest(store: ResourceStore, ns: string, name: string, body: unknown, now: Date, sa: ServiceAccountTokens | undefined): Promise<KObject> {
+  if (!sa) throw errors.serviceUnavailable("the API server has no service-account signing key");
+  const account = await store.get(ns, name);
+  const spec = (isObject(body) && isObject(body.spec) ? body.spec : {}) as { audiences?: string[] | null; expirationSeconds?: number | null; boundObjectRef?: unknown };
+  const expirationSeconds = spec.expirationSeconds ?? 3600;
+  if (expirationSeconds < 600) {
+    throw errors.invalid("authentication.k8s.io", "TokenRequest", name, `TokenRequest.authentication.k8s.io "${name}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, [
+      { reason: "FieldValueInvalid", message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, field: "spec.expirationSeconds" },
+    ]);
+  }
+  const audiences = spec.audiences?.length ? spec.audiences : [sa.issuer];
+  const token = sa.issue({ namespace: ns, name, uid: account.metadata.uid ?? "", audiences, expirationSeconds, now });
+  const exp = new Date(now.getTime() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return {
+    kind: "TokenRequest", apiVersion: "authentication.k8s.io/v1",
+    metadata: { name, namespace: ns, creationTimestamp: null },
+    spec: { audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
+    status: { token, expirationTimestamp: exp },
+  };
 }
