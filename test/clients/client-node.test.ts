@@ -40,6 +40,9 @@ before(async () => {
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
+  // Pods need their namespace's "default" ServiceAccount (ServiceAccount admission); no
+  // serviceaccount controller runs yet, so the test makes it, as on a bare kube-apiserver.
+  await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "default" } } });
 });
 after(async () => {
   await kplane?.stop();

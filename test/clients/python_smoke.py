@@ -58,6 +58,9 @@ def load_kube_config():
 @check
 def namespace_create():
     ns = core.create_namespace(client.V1Namespace(metadata=meta(NS, {"smoke": "py"})))
+    # Pods need the namespace's "default" ServiceAccount (ServiceAccount admission); no
+    # serviceaccount controller runs yet, so the script makes it, as on a bare kube-apiserver.
+    core.create_namespaced_service_account(NS, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="default")))
     assert ns.metadata.name == NS
     assert ns.status.phase == "Active", ns.status
     listed = core.list_namespace(label_selector="smoke=py")
