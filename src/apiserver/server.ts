@@ -23,6 +23,7 @@ import { ApiMetrics } from "./metrics.js";
 import { bootstrap } from "./bootstrap.js";
 import { subresourceHandler } from "./endpoints/subresources.js";
 import { startCompactor } from "./compactor.js";
+import { handleReview } from "./endpoints/reviews.js";
 import { serviceAccountTokens, type ServiceAccountTokens } from "./authn/serviceaccount.js";
 import { allocateForService, releaseForService, serviceAllocators, type ServiceAllocators } from "./registry/alloc/services.js";
 import type { RestHooks } from "./registry/store.js";
@@ -125,7 +126,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     try {
       const user = authenticate(req, opts, saTokens, clock);
       if (!user) throw errors.unauthorized();
-      await route(req, res, info, url);
+      await route(req, res, info, url, user);
     } catch (err) {
       const e = toApiError(err);
       if (!(err instanceof ApiError)) log(`internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);
@@ -135,11 +136,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     }
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL) => {
+  const route = async (req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL, user: User) => {
     const path = url.pathname;
     if (info.isResourceRequest) {
       const store = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!store || (!store.info.namespaced && info.namespace && info.resource !== "namespaces")) throw errors.pathNotFound();
+      if (store.info.etcdPrefix === "" && store.info.resource !== "bindings" && store.info.resource !== "componentstatuses") {
+        await handleReview(store, req, res, info, user, clock(), saTokens);
+        return;
+      }
       await handleResource(store, req, res, info, url.searchParams, deps);
       return;
     }

@@ -214,6 +214,15 @@ for (const backend of backends) {
       assert.equal(again.status, 201, again.text);
     });
 
+    test("review resources answer without storing: whoami, access reviews", async () => {
+      const who = await call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+      assert.equal(who.status, 201, who.text);
+      assert.equal(who.json.status.userInfo.username, "system:anonymous");
+      const sar = await call("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { spec: { resourceAttributes: { verb: "get", resource: "pods" } } });
+      assert.equal(sar.status, 201, sar.text);
+      assert.equal(sar.json.status.allowed, true);
+    });
+
     test("discovery, version, health, 404s", async () => {
       const v = await call("GET", "/version");
       assert.equal(v.json.minor, "32");
