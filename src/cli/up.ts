@@ -51,6 +51,9 @@ export async function up(o: UpOptions): Promise<RunningUp> {
       // kube-apiserver compacts etcd itself every 5 minutes; the store keeps no extra policy.
       autoCompactionRetention: "0",
       walSegmentBytes: 16 * 1024 * 1024,
+      // etcd 3.6's default: raft keeps every entry since the last snapshot in memory, and an
+      // API server writes large values (100k entries of pods are over a GiB).
+      snapshotCount: 10_000,
     }),
   ]);
   const apiserver = await startApiServer({
