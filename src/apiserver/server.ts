@@ -288,14 +288,21 @@ function notFound(res: ServerResponse): void {
   send(res, 404, "404 page not found\n", "text/plain; charset=utf-8", { "X-Content-Type-Options": "nosniff" });
 }
 
+const certUsers = new WeakMap<TLSSocket, User>();
+
 /** x509 client certificates, then bearer tokens, then anonymous. */
 function authenticate(req: IncomingMessage, opts: ApiServerOptions, sa: ServiceAccountTokens | undefined, clock: () => Date): User | undefined {
   const sock = req.socket as TLSSocket;
   if (opts.tls && sock.authorized) {
+    // The certificate cannot change on a connection: parse it once per socket.
+    const cached = certUsers.get(sock);
+    if (cached) return cached;
     const peer = sock.getPeerX509Certificate?.();
     if (peer) {
       const id = clientIdentity(peer);
-      return { name: id.user, groups: [...id.groups, "system:authenticated"] };
+      const user = { name: id.user, groups: [...id.groups, "system:authenticated"] };
+      certUsers.set(sock, user);
+      return user;
     }
   }
   const auth = req.headers.authorization;
