@@ -176,6 +176,7 @@ program
       serviceAccountKeys = { privatePem: readFileSync(o.serviceAccountSigningKeyFile as string, "utf8"), publicPems: o.serviceAccountKeyFile ? [readFileSync(o.serviceAccountKeyFile as string, "utf8")] : [] };
     }
     let kubeconfig: string | undefined;
+    let writeConfig: ((port: number) => void) | undefined;
     const host = o.bindAddress as string;
     if (!o.insecure) {
       if (o.tlsCertFile) {
@@ -186,7 +187,8 @@ program
         tls = { cert: pki.apiserver.cert.pem, key: pki.apiserver.key.pem, clientCA: pki.ca.cert.pem };
         serviceAccountKeys ??= { privatePem: pki.sa.key.pem, publicPems: [pki.sa.pub.pem] };
         kubeconfig = join(o.dataDir as string, "kubeconfig");
-        writeKubeconfig(kubeconfig, { server: `https://${host}:${o.securePort as number}`, caPem: pki.ca.cert.pem, clientCertPem: pki.admin.cert.pem, clientKeyPem: pki.admin.key.pem });
+        // Written once the server is bound (the port may be 0 = any).
+        writeConfig = (port: number) => writeKubeconfig(kubeconfig!, { server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`, caPem: pki.ca.cert.pem, clientCertPem: pki.admin.cert.pem, clientKeyPem: pki.admin.key.pem });
       }
     }
     const tokens = o.tokenAuthFile ? parseTokenFile(readFileSync(o.tokenAuthFile as string, "utf8")) : undefined;
@@ -197,6 +199,7 @@ program
       log.error("failed to start", { error: e instanceof Error ? e.message : String(e) });
       process.exit(1);
     });
+    writeConfig?.(server.port);
     process.stdout.write(`kplane apiserver is serving at ${server.url}\n` + (kubeconfig ? `  export KUBECONFIG=${kubeconfig}\n` : ""));
     onSignals(async () => {
       await server.close();

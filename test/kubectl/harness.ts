@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startMember, type Member } from "../etcdctl/server.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -34,6 +35,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Extra `kplane up` flags. */
   flags?: string[];
+  /** Run `kplane apiserver` over a real etcd 3.4 (started here) instead of `kplane up`. */
+  realEtcd?: boolean;
 }
 
 const live = new Set<ChildProcess>();
@@ -71,7 +74,13 @@ export async function startKplane(opts: StartOptions = {}): Promise<KplaneServer
   const home = join(dir, "home");
   mkdirSync(home);
   const [cmd, ...args] = kplaneCommand();
-  const proc = spawn(cmd!, [...args, "up", "--data-dir", join(dir, "data"), "--secure-port", "0", ...(opts.flags ?? [])], {
+  let etcd: Member | undefined;
+  let mode = ["up"];
+  if (opts.realEtcd) {
+    etcd = await startMember("etcd", join(dir, "etcd"), []);
+    mode = ["apiserver", `--etcd-servers=http://${etcd.clientAddr}`];
+  }
+  const proc = spawn(cmd!, [...args, ...mode, "--data-dir", join(dir, "data"), "--secure-port", "0", ...(opts.flags ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -102,12 +111,13 @@ export async function startKplane(opts: StartOptions = {}): Promise<KplaneServer
       await closed;
       clearTimeout(t);
     }
+    await etcd?.stop();
     if (!process.env["KPLANE_KUBECTL_KEEP"]) rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const url = /served at (https?:\/\/\S+)/.exec(stdout)?.[1];
+    const url = /(?:served|serving) at (https?:\/\/\S+)/.exec(stdout)?.[1];
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(stdout)?.[1];
     if (url && kubeconfig) {
       return { url, port: Number(new URL(url).port), kubeconfig, dir, home, logTail, stop };
