@@ -1,6 +1,7 @@
 import { ApiError } from "./api/status.js";
 import type { KObject } from "./api/types.js";
 import type { Registry } from "./registry/index.js";
+import { timestamp } from "./registry/store.js";
 import { firstServiceIP } from "./registry/alloc/serviceip.js";
 import {
   bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapFlowSchemas, bootstrapPriorityLevelConfigurations,
@@ -20,34 +21,20 @@ export interface BootstrapOptions {
 }
 
 async function ensure(registry: Registry, group: string, resource: string, namespace: string, obj: KObject): Promise<void> {
-  const store = registry.byResource(group, resource);
-  if (!store) return;
-  try {
-    await store.get(namespace, obj.metadata.name ?? "");
-    return;
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.code !== 404) throw e;
-  }
-  try {
-    await store.create(namespace, obj, { dryRun: false, fieldManager: "kube-apiserver" });
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 409) return;
-    throw e;
-  }
+  await ensureAll(registry, group, resource, [{ namespace, obj }]);
 }
 
 /**
- * Creates the objects of one resource that are missing (one list, then creates), so a warm
- * restart costs one list per resource. `withStatus` writes the object's status afterwards
- * through the status subresource (create resets status, as kube's strategies do).
+ * Creates the objects of one resource that are missing (a cache lookup each, so a warm
+ * restart writes nothing). `withStatus` writes the object's status afterwards through the
+ * status subresource (create resets status, as kube's strategies do).
  */
 async function ensureAll(registry: Registry, group: string, resource: string, objs: { namespace: string; obj: KObject }[], withStatus = false): Promise<void> {
   const store = registry.byResource(group, resource);
   if (!store || objs.length === 0) return;
-  const existing = new Set((await store.list("", {})).items.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`));
   // In parallel: the store's group commit makes one fsync cover many creates (cold start).
   await Promise.all(objs.map(async ({ namespace, obj }) => {
-    if (existing.has(`${store.info.namespaced ? namespace : ""}/${obj.metadata.name ?? ""}`)) return;
+    if (await store.find(namespace, obj.metadata.name ?? "")) return;
     const status = obj.status;
     try {
       await store.create(namespace, structuredClone(obj), { dryRun: false, fieldManager: "kube-apiserver" });
@@ -67,7 +54,7 @@ export async function bootstrap(registry: Registry, opts: BootstrapOptions): Pro
   await ensureAll(registry, "rbac.authorization.k8s.io", "clusterrolebindings", cluster(bootstrapClusterRoleBindings()));
   await ensureAll(registry, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", cluster(bootstrapPriorityLevelConfigurations()));
   // The APF config controller reports each FlowSchema's priority level as found (not dangling).
-  const now = opts.clock().toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = timestamp(opts.clock());
   const flowSchemas = bootstrapFlowSchemas().map((fs) => {
     const pl = ((fs.spec as { priorityLevelConfiguration?: { name?: string } } | undefined)?.priorityLevelConfiguration?.name) ?? "";
     return { ...fs, status: { conditions: [{ type: "Dangling", status: "False", lastTransitionTime: now, reason: "Found", message: `This FlowSchema references the PriorityLevelConfiguration object named "${pl}" and it exists` }] } };

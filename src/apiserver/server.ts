@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
-import { errors, ApiError } from "./api/status.js";
+import { errors, ApiError, type GroupResource } from "./api/status.js";
 import type { KObject } from "./api/types.js";
 import { buildDiscovery, type Discovery } from "./endpoints/discovery.js";
 import { send, sendStatus, toApiError } from "./endpoints/encode.js";
@@ -322,28 +322,8 @@ function authenticate(req: IncomingMessage, opts: ApiServerOptions, sa: ServiceA
 function admissionDeps(registry: Registry): AdmissionDeps {
   const pcs = () => registry.byResource("scheduling.k8s.io", "priorityclasses");
   return {
-    async priorityClass(name) {
-      // The cache first; a miss is confirmed with a consistent read (it may be brand new).
-      for (const rv of ["0", undefined]) {
-        try {
-          return await pcs()?.get("", name, rv);
-        } catch (e) {
-          if (!(e instanceof ApiError) || e.code !== 404) throw e;
-        }
-      }
-      return undefined;
-    },
-    async serviceAccount(ns, name) {
-      const store = registry.byResource("", "serviceaccounts");
-      for (const rv of ["0", undefined]) {
-        try {
-          return await store?.get(ns, name, rv);
-        } catch (e) {
-          if (!(e instanceof ApiError) || e.code !== 404) throw e;
-        }
-      }
-      return undefined;
-    },
+    priorityClass: async (name) => pcs()?.find("", name),
+    serviceAccount: async (ns, name) => registry.byResource("", "serviceaccounts")?.find(ns, name),
     async priorityClasses() {
       return (await pcs()?.list("", { resourceVersion: "0" }))?.items ?? [];
     },
@@ -357,23 +337,15 @@ function serviceHooks(a: ServiceAllocators): RestHooks {
   };
 }
 
-async function admitNamespace(registry: Registry, ns: string, _gr: { group: string; resource: string }, name: string): Promise<void> {
+async function admitNamespace(registry: Registry, ns: string, gr: GroupResource, name: string): Promise<void> {
   const store = registry.byResource("", "namespaces");
   if (!store) return;
-  let obj: KObject;
-  try {
-    obj = await store.get("", ns, "0");
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.code !== 404) throw e;
-    obj = await store.get("", ns);
-  }
+  const obj = await store.find("", ns);
+  if (!obj) throw errors.notFound(store.gr, ns);
   const phase = (obj.status as { phase?: string } | undefined)?.phase;
   if (phase === "Terminating" || obj.metadata.deletionTimestamp) {
-    throw new ApiError({
-      kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
-      message: `${_gr.group ? `${_gr.resource}.${_gr.group}` : _gr.resource} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-      reason: "Forbidden", details: { name, ...(_gr.group ? { group: _gr.group } : {}), kind: _gr.resource, causes: [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }] },
-      code: 403,
-    });
+    const e = errors.forbidden(gr, name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    e.status.details!.causes = [{ reason: "NamespaceTerminating", message: `namespace ${ns} is being terminated`, field: "metadata.namespace" }];
+    throw e;
   }
 }

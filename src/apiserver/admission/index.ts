@@ -1,5 +1,5 @@
 import type { KObject } from "../api/types.js";
-import { ApiError, type GroupResource } from "../api/status.js";
+import { errors, type ApiError, type GroupResource } from "../api/status.js";
 
 /**
  * Admission (kube's plugin chain, mutating phase): plugins that change objects on create
@@ -68,12 +68,7 @@ export const priority: MutatingPlugin = async (obj, a, deps) => {
 };
 
 function forbidden(a: AdmissionAttributes, message: string): ApiError {
-  const gr = a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
-  return new ApiError({
-    kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure",
-    message: `${gr} "${a.name}" is forbidden: ${message}`, reason: "Forbidden",
-    details: { name: a.name, ...(a.resource.group ? { group: a.resource.group } : {}), kind: a.resource.resource }, code: 403,
-  });
+  return errors.forbidden(a.resource, a.name, message);
 }
 
 const tokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount";

@@ -335,6 +335,7 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
     }
   }
   const initial = queryBool(sendInitialEvents);
+  const includeObject = includeObjectOf(query);
   const w = store.watch(ns, {
     ...(rv !== undefined ? { resourceVersion: initial && rv === "" ? "" : rv } : {}),
     predicate,
@@ -364,7 +365,7 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
     let object: unknown = ev.object;
     if (ev.type !== "ERROR" && ev.type !== "BOOKMARK") {
       if (printer) {
-        object = toTable([ev.object], printer, { version: neg.convVersion, includeObject: includeObjectOf(query), noHeaders: !first, now: deps.clock() });
+        object = toTable([ev.object], printer, { version: neg.convVersion, includeObject, noHeaders: !first, now: deps.clock() });
         first = false;
       } else if (neg.conversion === "PartialObjectMetadata") {
         object = partialMetadata(ev.object, neg.convVersion);

@@ -3,7 +3,7 @@ import type { KObject } from "../api/types.js";
 import { errors, successStatus } from "../api/status.js";
 import { queryBool, type RequestInfo } from "../filters/requestInfo.js";
 import type { Registry } from "../registry/index.js";
-import type { ResourceStore } from "../registry/store.js";
+import { timestamp, type ResourceStore } from "../registry/store.js";
 import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from "../selectors/index.js";
 import { decodeBody, encodeValue, isObject, mediaType, readBody, send, sendStatus, toApiError } from "./encode.js";
 import { mergePatch } from "./handlers.js";
@@ -38,7 +38,7 @@ export async function subresourceHandler(
     }
     if (sub === "binding" && store.info.resource === "pods" && info.verb === "create") {
       const body = decodeBody(await readBody(req), req.headers["content-type"]);
-      await bind(store, ns, info.name, body, dryRun);
+      await bind(store, ns, info.name, body, dryRun, clock());
       send(res, 201, encodeValue(successStatus(), { encoding: "json", pretty }), "application/json");
       return true;
     }
@@ -137,7 +137,7 @@ async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResp
   send(res, 200, encodeValue(toScale(result.obj), neg), neg.contentType);
 }
 
-async function bind(store: ResourceStore, ns: string, name: string, body: unknown, dryRun: boolean): Promise<void> {
+async function bind(store: ResourceStore, ns: string, name: string, body: unknown, dryRun: boolean, now: Date): Promise<void> {
   if (!isObject(body) || !isObject(body.target)) throw errors.badRequest("Binding target is required");
   const node = String(body.target.name ?? "");
   if (!node) throw errors.invalid("", "Binding", name, `Binding "${name}" is invalid: target.name: Required value`, [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }]);
@@ -150,7 +150,7 @@ async function bind(store: ResourceStore, ns: string, name: string, body: unknow
     cur.spec = spec;
     const status = (cur.status ?? {}) as Record<string, unknown>;
     const conds = Array.isArray(status.conditions) ? (status.conditions as Record<string, unknown>[]).filter((c) => c.type !== "PodScheduled") : [];
-    conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") });
+    conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(now) });
     status.conditions = conds;
     cur.status = status;
     return cur;
@@ -170,7 +170,7 @@ async function tokenRequest(store: ResourceStore, ns: string, name: string, body
   }
   const audiences = spec.audiences?.length ? spec.audiences : [sa.issuer];
   const token = sa.issue({ namespace: ns, name, uid: account.metadata.uid ?? "", audiences, expirationSeconds, now });
-  const exp = new Date(now.getTime() + expirationSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const exp = timestamp(new Date(now.getTime() + expirationSeconds * 1000));
   return {
     kind: "TokenRequest", apiVersion: "authentication.k8s.io/v1",
     metadata: { name, namespace: ns, creationTimestamp: null },

@@ -186,6 +186,21 @@ export class ResourceStore {
     }
   }
 
+  /**
+   * Looks an object up in the cache first and confirms a miss with a consistent read (it may
+   * be brand new); undefined when it does not exist. What admission plugins use.
+   */
+  async find(namespace: string, name: string): Promise<KObject | undefined> {
+    for (const rv of ["0", undefined]) {
+      try {
+        return await this.get(namespace, name, rv);
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.code !== 404) throw e;
+      }
+    }
+    return undefined;
+  }
+
   async list(namespace: string, req: ListRequest): Promise<ListResult> {
     try {
       return await this.storage.getList(this.keyRoot(namespace), req);
