@@ -94,7 +94,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const saTokens = opts.serviceAccountKeys ? serviceAccountTokens(opts.serviceAccountKeys.privatePem, opts.serviceAccountKeys.publicPems) : undefined;
   const registry = createRegistry({
     resources,
-    storageFor: (prefix) => cacher(etcd3, opts.etcd, prefix),
+    storageFor: (prefix, attrs) => cacher(etcd3, opts.etcd, prefix, { attrs }),
     admitNamespace: (ns, gr, name) => admitNamespace(registry, ns, gr, name),
     mutate: (obj, a) => admit(obj, a, admissionDeps(registry)),
     hooks: { "/services": serviceHooks(serviceAllocators(opts.etcd, opts.serviceClusterIPRange ?? "10.96.0.0/12")) },

@@ -170,6 +170,51 @@ for (const backend of backends) {
       assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name, e.object.kind]), [["ADDED", "w1", "ConfigMap"], ["DELETED", "w1", "ConfigMap"]]);
     });
 
+    test("versions sharing storage are converted: HPA v1/v2, core and events.k8s.io Events", async () => {
+      await call("POST", "/api/v1/namespaces", { metadata: { name: "conv" } });
+      const hpa = await call("POST", "/apis/autoscaling/v1/namespaces/conv/horizontalpodautoscalers", {
+        metadata: { name: "web" },
+        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+      });
+      assert.equal(hpa.status, 201, hpa.text);
+      assert.equal(hpa.json.apiVersion, "autoscaling/v1");
+      assert.equal(hpa.json.spec.targetCPUUtilizationPercentage, 70);
+      const v2 = await call("GET", "/apis/autoscaling/v2/namespaces/conv/horizontalpodautoscalers/web");
+      assert.equal(v2.json.apiVersion, "autoscaling/v2");
+      assert.deepEqual(v2.json.spec.metrics, [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }]);
+      assert.equal(v2.json.spec.targetCPUUtilizationPercentage, undefined);
+      // A v2-only field survives a v1 read-modify-write through the annotations.
+      v2.json.spec.behavior = { scaleDown: { stabilizationWindowSeconds: 30 } };
+      const put = await call("PUT", "/apis/autoscaling/v2/namespaces/conv/horizontalpodautoscalers/web", v2.json);
+      assert.equal(put.status, 200, put.text);
+      const v1 = await call("GET", "/apis/autoscaling/v1/namespaces/conv/horizontalpodautoscalers/web");
+      assert.equal(v1.json.spec.targetCPUUtilizationPercentage, 70);
+      v1.json.spec.maxReplicas = 7;
+      const put1 = await call("PUT", "/apis/autoscaling/v1/namespaces/conv/horizontalpodautoscalers/web", v1.json);
+      assert.equal(put1.status, 200, put1.text);
+      const again = await call("GET", "/apis/autoscaling/v2/namespaces/conv/horizontalpodautoscalers/web");
+      assert.equal(again.json.spec.maxReplicas, 7);
+      assert.equal(again.json.spec.behavior.scaleDown.stabilizationWindowSeconds, 30);
+      const listV1 = await call("GET", "/apis/autoscaling/v1/namespaces/conv/horizontalpodautoscalers");
+      assert.equal(listV1.json.items[0].spec.targetCPUUtilizationPercentage, 70);
+
+      const ev = await call("POST", "/apis/events.k8s.io/v1/namespaces/conv/events", {
+        metadata: { name: "e1" }, eventTime: "2026-11-21T10:00:00.000000Z", reportingController: "kplane.io/test", reportingInstance: "t1",
+        action: "Testing", reason: "Tested", type: "Normal", note: "hello", regarding: { kind: "Pod", namespace: "conv", name: "p1" },
+      });
+      assert.equal(ev.status, 201, ev.text);
+      assert.equal(ev.json.note, "hello");
+      const core = await call("GET", "/api/v1/namespaces/conv/events/e1");
+      assert.equal(core.json.apiVersion, "v1");
+      assert.equal(core.json.message, "hello");
+      assert.equal(core.json.involvedObject.name, "p1");
+      assert.equal(core.json.reportingComponent, "kplane.io/test");
+      const sel = await call("GET", "/api/v1/namespaces/conv/events?fieldSelector=involvedObject.name%3Dp1");
+      assert.deepEqual(sel.json.items.map((i: Json) => i.metadata.name), ["e1"]);
+      const evs = await call("GET", "/apis/events.k8s.io/v1/namespaces/conv/events");
+      assert.deepEqual(evs.json.items.map((i: Json) => [i.note, i.regarding.name]), [["hello", "p1"]]);
+    });
+
     test("deployments: defaults, generation, scale subresource, status reset", async () => {
       const dep = {
         apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" },

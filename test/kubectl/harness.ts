@@ -148,6 +148,8 @@ export interface KubectlOptions {
   timeoutMs?: number;
   /** Binary to run (default: the dispatcher). */
   bin?: string;
+  /** Extra environment (a script's `env NAME=VALUE` steps). */
+  env?: Record<string, string>;
 }
 
 /** The environment of every kubectl run: nothing from ours but PATH. */
@@ -168,7 +170,7 @@ let outSeq = 0;
 export function startKubectl(server: KplaneServer, args: string[], opts: KubectlOptions): KubectlProcess {
   const outFile = join(server.dir, `out-${process.pid}-${++outSeq}.txt`);
   const fd = openSync(outFile, "w");
-  const proc = spawn(opts.bin ?? KUBECTL, args, { cwd: opts.cwd, env: kubectlEnv(server), stdio: ["pipe", fd, fd] });
+  const proc = spawn(opts.bin ?? KUBECTL, args, { cwd: opts.cwd, env: { ...kubectlEnv(server), ...opts.env }, stdio: ["pipe", fd, fd] });
   closeSync(fd);
   live.add(proc);
   proc.stdin!.on("error", () => {}); // kubectl may exit without reading its input

@@ -59,8 +59,13 @@ export async function runScript(server: KplaneServer, script: Script): Promise<S
     if (problems.length) result.failures.push({ line, command, message: problems.join("\n") });
   };
 
+  /** Variables `env NAME=VALUE` steps set for the script's later kubectl runs. */
+  const env: Record<string, string> = {};
   for (const step of script.steps) {
     switch (step.kind) {
+      case "env":
+        env[step.name] = substitute(step.value, vars);
+        break;
       case "use-kubectl":
         bin = step.version === "dispatcher" ? KUBECTL : kubectlOfMinor(step.version);
         break;
@@ -72,14 +77,14 @@ export async function runScript(server: KplaneServer, script: Script): Promise<S
         const stdin = step.stdin === null ? undefined : substitute(step.stdin, vars);
         if (step.background) {
           if (bg) throw new Error(`${script.name}:${step.line}: a background command is already running (line ${bg.line})`);
-          const proc = startKubectl(server, args, { cwd: work, ...(stdin !== undefined ? { stdin } : {}), bin, timeoutMs: 60_000 });
+          const proc = startKubectl(server, args, { cwd: work, ...(stdin !== undefined ? { stdin } : {}), bin, env, timeoutMs: 60_000 });
           // Let it list (and print) before the script changes anything it watches.
           const until = Date.now() + BACKGROUND_SETTLE_MS;
           while (proc.outputSoFar() === "" && Date.now() < until && proc.proc.exitCode === null) await new Promise((r) => setTimeout(r, 25));
           bg = { proc, text: step.text, line: step.line };
           break;
         }
-        const run = await startKubectl(server, args, { cwd: work, ...(stdin !== undefined ? { stdin } : {}), bin }).done;
+        const run = await startKubectl(server, args, { cwd: work, ...(stdin !== undefined ? { stdin } : {}), bin, env }).done;
         check(step.line, step.text, run, step.fail, step.expected);
         break;
       }

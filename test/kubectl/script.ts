@@ -19,7 +19,8 @@ export type Step =
   | { kind: "wait"; line: number; fail: boolean; expected: string[]; expectedLine: number }
   | { kind: "sleep"; line: number; seconds: number }
   /** Selects the kubectl binary for the following steps: "dispatcher" or a minor such as "1.27". */
-  | { kind: "use-kubectl"; line: number; version: string };
+  | { kind: "use-kubectl"; line: number; version: string }
+  | { kind: "env"; line: number; name: string; value: string };
 
 export interface Script {
   name: string;
@@ -121,6 +122,12 @@ export function parseScript(name: string, text: string): Script {
     if (sleep) {
       close();
       steps.push({ kind: "sleep", line: n, seconds: Number(sleep[1]) });
+      continue;
+    }
+    const env = /^env ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(raw);
+    if (env) {
+      close();
+      steps.push({ kind: "env", line: n, name: env[1]!, value: env[2]! });
       continue;
     }
     const use = /^use-kubectl (dispatcher|1\.\d+)$/.exec(raw);

@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import jsonpatch from "fast-json-patch";
-import type { KObject } from "../api/types.js";
+import type { FieldError, KObject } from "../api/types.js";
+import { apply as applyConfig, APPLY_PATCH_TYPE, conflictMessage, managerOrUserAgent, validatePatchOptions } from "../fieldmanager/index.js";
+import { pruneEmptyMaps } from "../openapi/index.js";
+import { applyPatchWithDetails, CUSTOM_RESOURCE_PATCH_TYPES, invalidPatch, PatchError, patchFailureStatus, supportsStrategicMerge, type PatchType } from "../patch/index.js";
+import { invalidCauses, invalidMessage, validateFieldManager } from "../validation/index.js";
 import { ApiError, errors } from "../api/status.js";
 import { queryBool, type RequestInfo } from "../filters/requestInfo.js";
 import type { Printer } from "../printers/types.js";
-import { clone, type DeleteOptionsBody, type ResourceStore } from "../registry/store.js";
+import { clone, selectableFields, type DeleteOptionsBody, type ResourceStore } from "../registry/store.js";
 import {
   fieldLabelNotSupported, fieldSelectorEmpty, fieldSelectorRequirements, labelSelectorEmpty, matchesFields, matchesLabels,
   parseFieldSelector, parseLabelSelector, SelectorError, unknownFieldSelector,
@@ -50,6 +53,21 @@ function fieldValidationOf(query: URLSearchParams): "Strict" | "Warn" | "Ignore"
   throw errors.badRequest(`fieldValidation parameter unsupported: ${v}`);
 }
 
+/**
+ * The manager a write is recorded under: ?fieldManager=, else the user agent's prefix; a bad
+ * fieldManager is refused as kube's options validation words it.
+ */
+function managerOf(req: IncomingMessage, query: URLSearchParams, optionsKind: string): string {
+  const fm = query.get("fieldManager") ?? undefined;
+  const errs = validateFieldManager(fm, "fieldManager");
+  if (fm !== undefined && errs.length) throw optionsInvalid(optionsKind, errs);
+  return managerOrUserAgent(fm, req.headers["user-agent"]);
+}
+
+function optionsInvalid(optionsKind: string, errs: FieldError[]): ApiError {
+  return errors.invalid("meta.k8s.io", optionsKind, "", invalidMessage({ group: "meta.k8s.io", kind: optionsKind }, "", errs), invalidCauses(errs));
+}
+
 function parseRV(rv: string | null): string | undefined {
   if (rv === null) return undefined;
   if (rv === "") return "";
@@ -86,20 +104,52 @@ export function predicateFor(store: ResourceStore, query: URLSearchParams, extra
   const emptyLabel = labelSelectorEmpty(label);
   const emptyField = fieldSelectorEmpty(field) && !extra;
   if (emptyLabel && emptyField) return { matches: () => true, empty: true };
-  const fieldsOf = (o: KObject): Record<string, string> => {
-    const f: Record<string, string> = { "metadata.name": o.metadata.name ?? "" };
-    if (store.info.namespaced) f["metadata.namespace"] = o.metadata.namespace ?? "";
-    return { ...f, ...(store.strategy.selectableFields?.(o) ?? {}) };
+  const matchesAttrs = (labels: Readonly<Record<string, string>> | undefined, fields: () => Readonly<Record<string, string>>): boolean => {
+    if (!emptyLabel && !matchesLabels(label, labels)) return false;
+    if (emptyField) return true;
+    const f = fields();
+    if (extra && f[extra[0]] !== extra[1]) return false;
+    return matchesFields(field, f);
   };
   return {
-    matches(o) {
-      if (!emptyLabel && !matchesLabels(label, o.metadata.labels)) return false;
-      if (emptyField) return true;
-      const f = fieldsOf(o);
-      if (extra && f[extra[0]] !== extra[1]) return false;
-      return matchesFields(field, f);
-    },
+    matches: (o) => matchesAttrs(o.metadata.labels, () => selectableFields(store.info, store.strategy, o)),
+    matchesAttrs: (a) => matchesAttrs(a.labels, () => a.fields),
   };
+}
+
+const newline = Buffer.from("\n");
+const comma = Buffer.from(",");
+const listEnd = Buffer.from("]}\n");
+const eventHeads: Record<string, Buffer> = Object.fromEntries(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"].map((t) => [t, Buffer.from(`{"type":"${t}","object":`)]));
+const eventEnd = Buffer.from("}\n");
+
+/**
+ * A list body from its encoded items, written in slabs of about 1 MiB rather than joined into
+ * one Buffer first (a 50 MiB concat costs tens of milliseconds and doubles the memory).
+ */
+function sendJoined(res: ServerResponse, contentType: string, head: Buffer, items: readonly Buffer[]): void {
+  let length = head.length + listEnd.length + Math.max(0, items.length - 1);
+  for (const it of items) length += it.length;
+  res.writeHead(200, { "Content-Type": contentType, "Content-Length": String(length), "Cache-Control": "no-cache, private" });
+  let slab: Buffer[] = [head];
+  let slabBytes = head.length;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) slab.push(comma);
+    slab.push(items[i]!);
+    slabBytes += items[i]!.length + 1;
+    if (slabBytes >= 1 << 20) {
+      res.write(Buffer.concat(slab));
+      slab = [];
+      slabBytes = 0;
+    }
+  }
+  slab.push(listEnd);
+  res.end(Buffer.concat(slab));
+}
+
+/** Compact JSON of the object itself: what the storage's encoded fast paths can answer. */
+function plainJSON(neg: Negotiated): boolean {
+  return neg.encoding === "json" && !neg.pretty && !neg.conversion;
 }
 
 function listKind(store: ResourceStore): string {
@@ -188,7 +238,16 @@ export async function handleResource(
     switch (info.verb) {
       case "get": {
         neg = negotiate(req.headers.accept, objectConversions, pretty);
-        const obj = await store.get(ns, info.name, parseRV(query.get("resourceVersion")));
+        const rv = parseRV(query.get("resourceVersion"));
+        if (plainJSON(neg)) {
+          // The storage's encoded form, sent without decoding and encoding it again.
+          const item = await store.getEncoded(ns, info.name, rv);
+          if (item) {
+            send(res, 200, Buffer.concat([store.typeHeader, item.subarray(1), newline]), neg.contentType);
+            return;
+          }
+        }
+        const obj = await store.get(ns, info.name, rv);
         writeObject(res, 200, obj, neg, store, deps, query);
         return;
       }
@@ -209,7 +268,7 @@ export async function handleResource(
         const warnings: string[] = [];
         const dryRun = dryRunOf(query);
         const obj = await readObject(req, store, query, deps, warnings);
-        const created = await store.create(ns, obj, { dryRun, fieldManager: query.get("fieldManager") ?? undefined });
+        const created = await store.create(ns, obj, { dryRun, fieldManager: managerOf(req, query, "CreateOptions") });
         warnings.push(...(store.strategy.warningsOnCreate?.(created) ?? []));
         writeObject(res, 201, created, neg, store, deps, query, warningHeader(warnings));
         return;
@@ -220,7 +279,8 @@ export async function handleResource(
         const warnings: string[] = [];
         const dryRun = dryRunOf(query);
         const obj = await readObject(req, store, query, deps, warnings);
-        const opts = sub ? { dryRun, subresource: sub } : { dryRun };
+        const fieldManager = managerOf(req, query, "UpdateOptions");
+        const opts = sub ? { dryRun, subresource: sub, fieldManager } : { dryRun, fieldManager };
         const result = await store.update(ns, info.name, obj, opts);
         writeObject(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
@@ -229,8 +289,9 @@ export async function handleResource(
         if (!store.info.verbs.includes("patch")) throw errors.methodNotSupported(store.gr, "patch");
         neg = negotiate(req.headers.accept, objectConversions, pretty);
         const dryRun = dryRunOf(query);
-        const result = await patch(store, ns, info.name, req, query, dryRun, sub);
-        writeObject(res, result.created ? 201 : 200, result.obj, neg, store, deps, query);
+        const warnings: string[] = [];
+        const result = await patch(store, ns, info.name, req, query, dryRun, deps, warnings, sub);
+        writeObject(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "delete": {
@@ -296,13 +357,26 @@ async function list(store: ResourceStore, ns: string, req: IncomingMessage, res:
   const limit = intParam(query, "limit");
   const cont = query.get("continue") ?? undefined;
   if (cont && rv) throw errors.badRequest("specifying resource version is not allowed when using continue");
-  const result = await store.list(ns, {
+  const listReq = {
     ...(rv !== undefined ? { resourceVersion: rv } : {}),
     ...(rvMatch ? { resourceVersionMatch: rvMatch as "NotOlderThan" | "Exact" } : {}),
     ...(limit && limit > 0 ? { limit } : {}),
     ...(cont ? { continue: cont } : {}),
     predicate,
-  });
+  };
+  if (plainJSON(neg)) {
+    // Items as the watch cache keeps them encoded: joined, not decoded and encoded again.
+    const enc = await store.listEncoded(ns, listReq);
+    if (enc) {
+      const meta: Record<string, unknown> = { resourceVersion: enc.resourceVersion };
+      if (enc.continue) meta.continue = enc.continue;
+      if (enc.remainingItemCount !== undefined) meta.remainingItemCount = enc.remainingItemCount;
+      const head = Buffer.from(`{"kind":${JSON.stringify(listKind(store))},"apiVersion":${JSON.stringify(store.apiVersion)},"metadata":${JSON.stringify(meta)},"items":[`);
+      sendJoined(res, neg.contentType, head, enc.items);
+      return;
+    }
+  }
+  const result = await store.list(ns, listReq);
   const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
   if (result.continue) listMeta.continue = result.continue;
   if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
@@ -360,8 +434,14 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
   req.on("close", finish);
   res.on("close", finish);
   w.onEnd(finish);
+  const plain = neg.encoding === "json" && !neg.conversion && store.servedAsStored;
   w.onEvent((ev: WatchEvent) => {
     if (ended) return;
+    if (plain && ev.encoded) {
+      // Encoded once by the watch cache for every watcher.
+      res.write(Buffer.concat([eventHeads[ev.type], store.typeHeader, ev.encoded.subarray(1), eventEnd]));
+      return;
+    }
     let object: unknown = ev.object;
     if (ev.type !== "ERROR" && ev.type !== "BOOKMARK") {
       if (printer) {
@@ -402,67 +482,99 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
 }
 
 const patchTypes = ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"];
+const patchTypeOf: Record<string, PatchType> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+};
 
-/** RFC 7386 merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return clone(patch);
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+/** Members set to null are absent once kube decodes the patched JSON into its typed object. */
+function dropNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) dropNulls(x);
+  } else if (isObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null) delete v[k];
+      else dropNulls(x);
+    }
   }
-  return out;
 }
 
-async function patch(store: ResourceStore, ns: string, name: string, req: IncomingMessage, query: URLSearchParams, dryRun: boolean, subresource?: string) {
+function patchFailure(e: unknown): unknown {
+  return e instanceof PatchError ? new ApiError(patchFailureStatus(e.failure)) : e;
+}
+
+/**
+ * PATCH: JSON patch, merge patch, strategic merge patch, or server-side apply, applied to the
+ * current object inside the store's read-modify-write loop (so a conflict retries against the
+ * new state), then recorded in managedFields as kube's field manager does.
+ */
+async function patch(store: ResourceStore, ns: string, name: string, req: IncomingMessage, query: URLSearchParams, dryRun: boolean, deps: HandlerDeps, warnings: string[], subresource?: string) {
   const mt = mediaType(req.headers["content-type"]);
-  if (!patchTypes.includes(mt)) throw errors.unsupportedMediaType(patchTypes);
-  if (mt === "application/apply-patch+yaml") throw errors.unsupportedMediaType(patchTypes.slice(0, 3));
+  const gvk = { group: store.info.group, version: store.info.version, kind: store.info.kind };
+  const accepted = supportsStrategicMerge(gvk) ? patchTypes : CUSTOM_RESOURCE_PATCH_TYPES;
+  if (!accepted.includes(mt)) throw errors.unsupportedMediaType(accepted);
+  const fieldManager = query.get("fieldManager") ?? undefined;
+  const forceParam = query.get("force");
+  const force = forceParam === null ? undefined : queryBool(forceParam);
+  const optErrs = validatePatchOptions(mt, fieldManager, force);
+  if (optErrs.length) throw optionsInvalid("PatchOptions", optErrs);
+  const mode = fieldValidationOf(query);
   const body = await readBody(req);
-  let patchDoc: unknown;
-  try {
-    patchDoc = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw errors.badRequest(`error decoding patch: ${(e as Error).message}`);
+  const base = { dryRun, ...(subresource ? { subresource } : {}) };
+
+  if (mt === APPLY_PATCH_TYPE) {
+    const applied = decodeBody(body, mt);
+    if (!isObject(applied)) throw errors.badRequest("error decoding YAML: the apply configuration is not an object");
+    const fmOpts = store.fieldManagerOptions(subresource);
+    return store.applyUpdate(ns, name, (current) => {
+      const r = applyConfig(current, applied as KObject, fieldManager!, force === true, fmOpts);
+      if ("conflicts" in r) {
+        const c = conflictMessage(r.conflicts);
+        throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: c.message, reason: "Conflict", details: { causes: c.causes }, code: 409 });
+      }
+      if ("error" in r) {
+        if (r.error.code === 400) throw errors.badRequest(r.error.message);
+        throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: r.error.message, code: r.error.code });
+      }
+      const obj = clone(r.object);
+      pruneEmptyMaps(gvk, obj);
+      if (obj.metadata?.name !== undefined && obj.metadata.name !== name) {
+        throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
+      }
+      return obj;
+    }, { ...base, forceAllowCreate: !subresource, applied: true, fieldManager: fieldManager! });
   }
-  if (mt === "application/json-patch+json" && !Array.isArray(patchDoc)) {
-    throw errors.badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-  }
-  if (mt !== "application/json-patch+json" && !isObject(patchDoc)) throw errors.badRequest("json: cannot unmarshal into Go value of type map[string]interface {}");
-  const opts = subresource ? { dryRun, subresource } : { dryRun };
+
+  const type = patchTypeOf[mt]!;
+  const manager = managerOrUserAgent(fieldManager, req.headers["user-agent"]);
+  let reported = false;
   return store.applyUpdate(ns, name, (current) => {
     if (!current) throw errors.notFound(store.gr, name);
-    let next: unknown;
-    if (mt === "application/json-patch+json") {
-      try {
-        next = jsonpatch.applyPatch(clone(current), patchDoc as jsonpatch.Operation[], true, false).newDocument;
-      } catch (e) {
-        const msg = (e as Error).message.split("\n")[0] ?? "";
-        throw errors.invalid(store.info.group, store.info.kind, name, `the server rejected our request due to an error in our request`, [{ message: msg }]);
-      }
-    } else {
-      // Strategic merge patch needs per-field merge keys (issue 4); a merge patch is its
-      // subset for maps and scalars, which is what label, annotate and scale send.
-      next = mergePatch(current, stripDirectives(patchDoc));
+    let result;
+    try {
+      result = applyPatchWithDetails(type, current as Record<string, unknown>, body, gvk, { fieldValidation: mode });
+    } catch (e) {
+      throw patchFailure(e);
     }
-    if (!isObject(next)) throw errors.badRequest("patched object is not an object");
-    const obj = next as KObject;
-    obj.metadata ??= {};
-    // A patch carries no resourceVersion precondition unless the patch sets one.
-    const patchMeta = isObject(patchDoc) && isObject((patchDoc as Record<string, unknown>).metadata) ? (patchDoc as { metadata: Record<string, unknown> }).metadata : undefined;
-    if (!patchMeta || patchMeta.resourceVersion === undefined) obj.metadata.resourceVersion = current.metadata.resourceVersion;
+    const obj = result.object as KObject;
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    // Unknown fields: the patch's own strict findings, then the patched object's.
+    const unknown = [...result.strictErrors];
+    if (deps.unknownFields && mode !== "Ignore") unknown.push(...deps.unknownFields(gvk, obj).map((f) => `unknown field "${f}"`));
+    if (unknown.length && mode === "Strict") {
+      throw new ApiError(patchFailureStatus(invalidPatch(result.invalidValue(), `strict decoding error: ${unknown.join(", ")}`)));
+    }
+    if (unknown.length && !reported) {
+      reported = true;
+      warnings.push(...unknown);
+    }
+    deps.pruneUnknownFields?.(gvk, obj);
+    dropNulls(obj);
+    // A resourceVersion the patch set (or replaced) is a precondition; none means the current one.
+    if (obj.metadata.resourceVersion === undefined) obj.metadata.resourceVersion = current.metadata.resourceVersion;
     if (obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     return obj;
-  }, opts);
+  }, { ...base, fieldManager: manager });
 }
 
-function stripDirectives(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripDirectives);
-  if (!isObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (k.startsWith("$")) continue;
-    out[k] = stripDirectives(val);
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import type { Registry } from "../registry/index.js";
 import { timestamp, type ResourceStore } from "../registry/store.js";
 import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from "../selectors/index.js";
 import { decodeBody, encodeValue, isObject, mediaType, readBody, send, sendStatus, toApiError } from "./encode.js";
-import { mergePatch } from "./handlers.js";
+import { mergePatch } from "../patch/index.js";
 import { negotiate } from "./negotiate.js";
 import type { ServiceAccountTokens } from "../authn/serviceaccount.js";
 

@@ -66,3 +66,40 @@ function walk(schema: Schema, value: unknown, path: string, unknown: (path: stri
     for (const key of Object.keys(value)) walk(s.additionalProperties, value[key], at(key), unknown);
   }
 }
+
+/**
+ * Removes empty maps (`data: {}`, `labels: {}`): kube's Go types declare their maps
+ * `omitempty`, so an empty one is gone once a body is decoded and encoded again.
+ */
+export function pruneEmptyMaps(gvk: GroupVersionKind, obj: unknown): void {
+  const name = definitionOfKind(gvk);
+  if (name) dropEmptyMaps(definition(name)!, obj);
+}
+
+function isMap(s: Schema): boolean {
+  return !s.properties && typeof s.additionalProperties === "object";
+}
+
+function dropEmptyMaps(schema: Schema, value: unknown): void {
+  const s = resolve(schema);
+  if (!s || value === null || value === undefined) return;
+  if (s.properties) {
+    if (!isObject(value)) return;
+    for (const key of Object.keys(value)) {
+      const p = s.properties[key];
+      if (!p) continue;
+      const ps = resolve(p);
+      const v = value[key];
+      if (ps && isMap(ps) && isObject(v) && Object.keys(v).length === 0) delete value[key];
+      else dropEmptyMaps(p, v);
+    }
+    return;
+  }
+  if (s.items) {
+    if (Array.isArray(value)) for (const v of value) dropEmptyMaps(s.items, v);
+    return;
+  }
+  if (typeof s.additionalProperties === "object" && isObject(value)) {
+    for (const v of Object.values(value)) dropEmptyMaps(s.additionalProperties, v);
+  }
+}

@@ -411,7 +411,8 @@ export const events: Printer = printer(
     const kind = str(involved.kind).toLowerCase();
     const target = str(involved.name) !== "" ? `${kind}/${str(involved.name)}` : kind;
     const source = obj(e, "source");
-    const component = str(source.component) || str(e.reportingController);
+    // Core Events name the reporting controller reportingComponent (kube's internal type: ReportingController).
+    const component = str(source.component) || str(e.reportingComponent) || str(e.reportingController);
     const host = str(source.host) || str(e.reportingInstance);
     return [
       last,

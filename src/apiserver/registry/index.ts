@@ -1,8 +1,11 @@
 import type { GroupResource } from "../api/status.js";
-import type { Storage } from "../storage/interface.js";
+import type { KObject } from "../api/types.js";
+import type { ObjectAttrs, Storage } from "../storage/interface.js";
+import { storageAPIVersion } from "./conversion/index.js";
+import { convertingStorage } from "./converting.js";
 import { coreStrategies } from "./core/index.js";
 import { groupStrategies } from "./groups.js";
-import { ResourceStore, type RestHooks, type StoreDeps } from "./store.js";
+import { ResourceStore, selectableFields, type RestHooks, type StoreDeps } from "./store.js";
 import type { ResourceInfo, Strategy } from "./types.js";
 
 /**
@@ -19,13 +22,20 @@ export interface Registry {
 
 export interface RegistryOptions {
   resources: readonly ResourceInfo[];
-  /** Storage for one etcd prefix ("/registry/pods/"); called lazily, once per prefix. */
-  storageFor(prefix: string): Storage;
+  /**
+   * Storage for one etcd prefix ("/registry/pods/"); called lazily, once per prefix. `attrs`
+   * gives the labels and selectable fields of an object stored there (for the watch cache).
+   */
+  storageFor(prefix: string, attrs: (obj: KObject) => ObjectAttrs): Storage;
   admitNamespace?: (namespace: string, gr: GroupResource, name: string) => Promise<void>;
   mutate?: StoreDeps["mutate"];
   /** Write hooks per "group/resource" (Service allocation). */
   hooks?: Record<string, RestHooks>;
   clock?: () => Date;
+}
+
+function apiVersionOf(info: ResourceInfo): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
 }
 
 export function strategyFor(group: string, resource: string): Strategy {
@@ -37,12 +47,12 @@ export function createRegistry(opts: RegistryOptions): Registry {
   const storages = new Map<string, Storage>();
   const stores = new Map<string, ResourceStore>();
   const preferred = new Map<string, ResourceStore>();
-  const lazyStorage = (prefix: string): Storage => {
+  const lazyStorage = (prefix: string, attrs: (obj: KObject) => ObjectAttrs): Storage => {
     // Created on first use so that start-up does not open a watch per resource.
     let s: Storage | undefined;
     const get = () => {
       if (!s) {
-        s = storages.get(prefix) ?? opts.storageFor(prefix);
+        s = storages.get(prefix) ?? opts.storageFor(prefix, attrs);
         storages.set(prefix, s);
       }
       return s;
@@ -55,16 +65,30 @@ export function createRegistry(opts: RegistryOptions): Registry {
       },
     });
   };
+  // Resources sharing a prefix (a resource's versions; core and events.k8s.io Events).
+  const sharing = new Map<string, ResourceInfo[]>();
+  for (const info of opts.resources) {
+    const prefix = `/registry/${info.etcdPrefix}/`;
+    sharing.set(prefix, [...(sharing.get(prefix) ?? []), info]);
+  }
   const byPrefix = new Map<string, Storage>();
   for (const info of opts.resources) {
     const prefix = `/registry/${info.etcdPrefix}/`;
     let storage = byPrefix.get(prefix);
     if (!storage) {
-      storage = lazyStorage(prefix);
+      // Objects under a prefix are in the storage version: its resource's fields apply.
+      const infos = sharing.get(prefix)!;
+      const owner = infos.find((i) => apiVersionOf(i) === (storageAPIVersion(i.group, i.kind) ?? apiVersionOf(i))) ?? info;
+      const strategy = strategyFor(owner.group, owner.resource);
+      const attrs = (obj: KObject): ObjectAttrs => ({ labels: obj.metadata.labels ?? {}, fields: selectableFields(owner, strategy, obj) });
+      storage = lazyStorage(prefix, attrs);
       byPrefix.set(prefix, storage);
     }
     const hooks = opts.hooks?.[`${info.group}/${info.resource}`];
-    const deps = { storage, ...(hooks ? { hooks } : {}), ...(opts.mutate ? { mutate: opts.mutate } : {}), ...(opts.admitNamespace ? { admitNamespace: opts.admitNamespace } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
+    const stored = storageAPIVersion(info.group, info.kind);
+    const servedAsStored = stored === undefined || stored === apiVersionOf(info);
+    if (!servedAsStored) storage = convertingStorage(storage, apiVersionOf(info), stored);
+    const deps = { storage, servedAsStored, ...(hooks ? { hooks } : {}), ...(opts.mutate ? { mutate: opts.mutate } : {}), ...(opts.admitNamespace ? { admitNamespace: opts.admitNamespace } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
     const store = new ResourceStore(info, strategyFor(info.group, info.resource), deps);
     stores.set(`${info.group}/${info.version}/${info.resource}`, store);
     if (!preferred.has(`${info.group}/${info.resource}`)) preferred.set(`${info.group}/${info.resource}`, store);

@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { FieldError, KObject, ObjectMeta } from "../api/types.js";
 import { ApiError, errors, successStatus, type GroupResource, type Status } from "../api/status.js";
-import type { ListResult, Predicate, Preconditions, Storage, Watch, WatchOptions } from "../storage/interface.js";
+import type { EncodedListResult, ListResult, Predicate, Preconditions, Storage, Watch, WatchOptions } from "../storage/interface.js";
 import { StorageError } from "../storage/interface.js";
 import {
   invalidCauses, invalidMessage, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, validateObjectMeta,
   validateObjectMetaUpdate, validatePathSegmentName, type NameValidator,
 } from "../validation/index.js";
 import type { ResourceInfo, Strategy, StrategyContext } from "./types.js";
+import { defaultResetFields, ignoreManagedFieldsTimestamps, updateManagedFields, type FieldManagerOptions } from "../fieldmanager/index.js";
 
 /**
  * The generic registry store (kube's genericregistry.Store): one per served resource, doing
@@ -18,6 +19,10 @@ import type { ResourceInfo, Strategy, StrategyContext } from "./types.js";
 
 export interface WriteOptions {
   dryRun: boolean;
+  /**
+   * The manager the write's managedFields entry is recorded under (the request's fieldManager,
+   * else its user agent's prefix). Absent: managedFields are left as they are.
+   */
   fieldManager?: string;
 }
 
@@ -92,17 +97,31 @@ export interface StoreDeps {
   /** Checks that a namespace exists and is not terminating before creating in it. */
   admitNamespace?: (namespace: string, resource: GroupResource, name: string) => Promise<void>;
   clock?: () => Date;
+  /** False when objects are converted between a storage version and this one (default true). */
+  servedAsStored?: boolean;
 }
 
 export class ResourceStore {
   readonly gr: GroupResource;
   readonly apiVersion: string;
+  /**
+   * `{"kind":"Pod","apiVersion":"v1",`: put in front of an item's JSON (the storage's encoded
+   * form, without kind and apiVersion) it makes the object's JSON.
+   */
+  readonly typeHeader: Buffer;
+  /**
+   * Objects are served as they are stored (no conversion from a storage version), so the
+   * storage's encoded fast paths can answer for this resource.
+   */
+  readonly servedAsStored: boolean;
   private readonly nameFn: NameValidator;
   private readonly clock: () => Date;
 
   constructor(readonly info: ResourceInfo, readonly strategy: Strategy, private readonly deps: StoreDeps) {
     this.gr = { group: info.group, resource: info.resource };
     this.apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+    this.typeHeader = Buffer.from(`{"kind":${JSON.stringify(info.kind)},"apiVersion":${JSON.stringify(this.apiVersion)},`);
+    this.servedAsStored = deps.servedAsStored ?? true;
     this.nameFn = nameRules[`${info.group}/${info.resource}`] ?? nameIsDNSSubdomain;
     this.clock = deps.clock ?? (() => new Date());
   }
@@ -129,6 +148,13 @@ export class ResourceStore {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     return obj;
+  }
+
+  /** What the field manager needs to know about a write through this endpoint. */
+  fieldManagerOptions(subresource: string | undefined): FieldManagerOptions {
+    const gvk = { group: this.info.group, version: this.info.version, kind: this.info.kind };
+    const hasStatus = this.info.subresources?.some((s) => s.name === "status") ?? false;
+    return { gvk, ...(subresource ? { subresource } : {}), resetFields: defaultResetFields(gvk, subresource, hasStatus), now: this.clock() };
   }
 
   private invalid(name: string, errs: FieldError[]): ApiError {
@@ -201,6 +227,33 @@ export class ResourceStore {
     return undefined;
   }
 
+  /**
+   * The object as its item JSON (without kind and apiVersion; see typeHeader), or undefined when
+   * the storage has no encoded fast path or this resource is converted on the way out.
+   */
+  async getEncoded(namespace: string, name: string, resourceVersion?: string): Promise<Buffer | undefined> {
+    const s = this.storage;
+    if (!this.servedAsStored || !s.getEncoded) return undefined;
+    try {
+      const b = await s.getEncoded(this.key(namespace, name), resourceVersion === undefined ? {} : { resourceVersion });
+      if (!b) throw errors.notFound(this.gr, name);
+      return b;
+    } catch (err) {
+      throw this.mapError(err, name);
+    }
+  }
+
+  /** A list as item JSON (see getEncoded), or undefined when there is no fast path. */
+  async listEncoded(namespace: string, req: ListRequest): Promise<EncodedListResult | undefined> {
+    const s = this.storage;
+    if (!this.servedAsStored || !s.getListEncoded) return undefined;
+    try {
+      return await s.getListEncoded(this.keyRoot(namespace), req);
+    } catch (err) {
+      throw this.mapError(err, "");
+    }
+  }
+
   async list(namespace: string, req: ListRequest): Promise<ListResult> {
     try {
       return await this.storage.getList(this.keyRoot(namespace), req);
@@ -216,8 +269,8 @@ export class ResourceStore {
 
   /** Create (POST). `obj` is the decoded body, already defaulted by the caller? No: defaults run here. */
   async create(namespace: string, input: KObject, opts: WriteOptions): Promise<KObject> {
-    const obj = this.typed(input);
-    const meta: ObjectMeta = (obj.metadata ??= {});
+    let obj = this.typed(input);
+    let meta: ObjectMeta = (obj.metadata ??= {});
     this.checkNamespace(obj, namespace);
     if (meta.resourceVersion) throw errors.badRequest("resourceVersion should not be set on objects to be created");
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
@@ -228,7 +281,9 @@ export class ResourceStore {
     delete meta.selfLink;
     const ctx = this.ctx(namespace, opts.dryRun);
     this.strategy.defaults?.(obj);
+    if (opts.fieldManager !== undefined) obj = updateManagedFields(undefined, obj, opts.fieldManager, this.fieldManagerOptions(undefined));
     this.strategy.prepareForCreate?.(obj, ctx);
+    meta = obj.metadata;
     const name = meta.name ?? "";
     pruneEmptyMeta(meta);
     await this.deps.mutate?.(obj, { operation: "CREATE", resource: this.gr, subresource: "", namespace: meta.namespace ?? "", name, dryRun: opts.dryRun });
@@ -294,7 +349,13 @@ export class ResourceStore {
     namespace: string,
     name: string,
     produce: (current: KObject | undefined) => KObject | Promise<KObject>,
-    opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean; internal?: boolean },
+    opts: WriteOptions & {
+      subresource?: string;
+      forceAllowCreate?: boolean;
+      internal?: boolean;
+      /** `produce` made managedFields itself (server-side apply): do not record an Update. */
+      applied?: boolean;
+    },
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = this.key(namespace, name);
     const ctx = this.ctx(namespace, opts.dryRun);
@@ -309,9 +370,10 @@ export class ResourceStore {
           // A retried attempt gives back what the previous attempt reserved.
           if (reserved) await reserved.rollback();
           reserved = undefined;
-          const next = this.typed(await produce(current ? clone(current) : undefined));
+          let next = this.typed(await produce(current ? clone(current) : undefined));
           next.metadata ??= {};
-          const meta = next.metadata;
+          let meta = next.metadata;
+          const track = opts.fieldManager !== undefined && !opts.applied && !opts.internal;
           if (!current) {
             if (!(this.strategy.allowCreateOnUpdate || opts.forceAllowCreate) || opts.subresource) throw errors.notFound(this.gr, name);
             created = true;
@@ -321,7 +383,10 @@ export class ResourceStore {
             meta.uid = randomUUID();
             meta.creationTimestamp = timestamp(this.clock());
             this.strategy.defaults?.(next);
+            if (track) next = updateManagedFields(undefined, next, opts.fieldManager!, this.fieldManagerOptions(undefined));
             this.strategy.prepareForCreate?.(next, ctx);
+            meta = next.metadata;
+            pruneEmptyMeta(meta);
             const errs = [
               ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn }),
               ...(this.strategy.validate?.(next, ctx) ?? []),
@@ -362,13 +427,21 @@ export class ResourceStore {
             // Status writes own only .status (kube's status strategies + ResetObjectMetaForStatus).
             for (const k of Object.keys(next)) if (k !== "status" && k !== "metadata" && k !== "apiVersion" && k !== "kind") delete next[k];
             for (const [k, v] of Object.entries(old)) if (k !== "status" && k !== "metadata") next[k] = clone(v);
-            for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "generation", "managedFields"] as const) {
+            // (An apply to /status made its own managedFields: those stay.)
+            for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "generation", ...(opts.applied ? [] : ["managedFields" as const])] as const) {
               if (old.metadata[f] !== undefined) meta[f] = clone(old.metadata[f]) as never;
               else delete meta[f];
             }
           }
+          if (track) {
+            next = updateManagedFields(old, next, opts.fieldManager!, this.fieldManagerOptions(opts.subresource));
+            meta = next.metadata;
+          }
           if (sub) sub.prepareForUpdate?.(next, old, ctx);
           else if (opts.subresource !== "status") this.strategy.prepareForUpdate?.(next, old, ctx);
+          // A write that changes nothing but managedFields times is no write at all.
+          if (meta.managedFields) next = ignoreManagedFieldsTimestamps(next, old);
+          meta = next.metadata;
           const errs = [
             ...validateObjectMeta(meta, { namespaced: this.info.namespaced, nameFn: this.nameFn }),
             ...validateObjectMetaUpdate(meta, old.metadata),
@@ -505,6 +578,17 @@ export class ResourceStore {
 }
 
 /** Go's omitempty for metadata: empty maps and lists are not written. */
+/**
+ * The fields a field selector can name on `obj`: metadata.name, metadata.namespace for
+ * namespaced resources, and the strategy's own (kube's GetAttrs).
+ */
+export function selectableFields(info: ResourceInfo, strategy: Strategy, obj: KObject): Record<string, string> {
+  const f: Record<string, string> = { "metadata.name": obj.metadata.name ?? "" };
+  if (info.namespaced) f["metadata.namespace"] = obj.metadata.namespace ?? "";
+  const own = strategy.selectableFields?.(obj);
+  return own ? Object.assign(f, own) : f;
+}
+
 export function pruneEmptyMeta(meta: ObjectMeta): void {
   for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "managedFields"] as const) {
     const v = meta[f];

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import type { KObject } from "../api/types.js";
 import { cacher, progressTrustworthy, type Cacher, type CacherOptions } from "./cacher.js";
 import { etcd3Storage } from "./etcd3.js";
-import type { Storage } from "./interface.js";
+import type { Predicate, Storage } from "./interface.js";
 import { backendNames, pod, record, rvOf, sleep, startBackend, type Backend } from "./testutil.js";
 
 test("which etcd versions answer progress requests only when synced (kube's check)", () => {
@@ -125,6 +125,61 @@ for (const bname of backendNames) {
       assert.equal(slowSeen, 1);
       assert.ok(slowEnded);
       assert.equal(fast.ended, false);
+    });
+
+    test("selectors from attributes: computed once per object version, matches() never called", async () => {
+      let calls = 0;
+      const { c, p } = await fresh({
+        attrs: (o) => {
+          calls++;
+          return { labels: o.metadata.labels ?? {}, fields: { "metadata.name": o.metadata.name ?? "", "spec.n": String((o["spec"] as { n: number }).n) } };
+        },
+      });
+      const sel: Predicate = {
+        matches: () => assert.fail("the cache decoded an object to filter it"),
+        matchesAttrs: (a) => a.labels["app"] === "web" && a.fields["spec.n"] === "0",
+      };
+      for (const [name, app] of [["a", "web"], ["b", "db"], ["c", "web"]]) await store.create(`${p}default/${name}`, pod(name!, { app: app! }));
+      while (c.stats().objects < 3) await sleep(5);
+      for (let i = 0; i < 2; i++) {
+        assert.deepEqual((await c.getList(p, { resourceVersion: "0", predicate: sel })).items.map((o) => o.metadata.name), ["a", "c"]);
+        assert.equal((await c.getListEncoded(p, { resourceVersion: "0", predicate: sel })).items.length, 2);
+      }
+      assert.equal(calls, 3);
+      const w = record(c.watch(p, { resourceVersion: "0", recursive: true, predicate: sel }));
+      await w.until(2);
+      const v = await store.guaranteedUpdate(`${p}default/a`, (o) => ({ ...o!, spec: { n: 1 } }));
+      await w.until(3);
+      // a leaves the selector: DELETED, with its last state at the update's revision.
+      assert.deepEqual(w.events.map((e) => `${e.type} ${e.object.metadata.name}`), ["ADDED a", "ADDED c", "DELETED a"]);
+      assert.equal(rvOf(w.events[2]!.object), rvOf(v));
+      assert.equal((w.events[2]!.object["spec"] as { n: number }).n, 0);
+      assert.equal(calls, 4); // the new version of a
+      assert.equal(c.stats().withAttrs, 3);
+    });
+
+    test("lazy objects: watchers that use the item JSON decode nothing; an event's object is decoded once, shared", async () => {
+      const { c, p } = await fresh();
+      const w1 = record(c.watch(p, { resourceVersion: "0", recursive: true }));
+      const w2 = record(c.watch(p, { resourceVersion: "0", recursive: true }));
+      const made = await store.create(`${p}default/a`, pod("a", {}, { spec: { n: 0, deep: { list: [1, 2] } } }));
+      await w1.until(1);
+      await w2.until(1);
+      assert.equal(c.stats().decoded, 0);
+      const [e1, e2] = [w1.events[0]!, w2.events[0]!];
+      assert.equal(e1, e2); // one event for every watcher
+      assert.equal(e1.encoded!.toString(), JSON.stringify((({ apiVersion: _a, kind: _k, ...rest }) => rest)(made)));
+      const obj = e1.object;
+      assert.equal(c.stats().decoded, 1);
+      assert.equal(e2.object, obj);
+      assert.equal(await c.get(`${p}default/a`, { resourceVersion: "0" }), obj);
+      assert.deepEqual(obj, made);
+      // freeze: "deep" reaches decoded objects' insides.
+      assert.ok(Object.isFrozen((obj["spec"] as { deep: { list: number[] } }).deep.list));
+      const listed = (await c.getList(p, { resourceVersion: "0" })).items[0]!;
+      assert.ok(Object.isFrozen((listed["spec"] as { deep: object }).deep));
+      assert.equal(c.stats().objects, 1);
+      assert.equal(c.stats().itemBytes, e1.encoded!.length);
     });
 
     test("bookmarks for watchers that allow them; objects handed out are frozen", async () => {

@@ -4,16 +4,19 @@ import { Event_EventType } from "../../store/api/gen/kv_pb.js";
 import { RangeRequestSchema, WatchCreateRequestSchema, type WatchResponse } from "../../store/api/gen/rpc_pb.js";
 import type { EtcdClient, WatchStream } from "../../store/client/types.js";
 import type { KObject } from "../api/types.js";
+import { Arena, type Placed } from "./arena.js";
 import {
-  asPrefix, atResourceVersion, compareKeys, decodeObject, deepFreeze, encodeContinue, expiredStatus, errorStatus,
-  fromBytes, fromEtcdError, parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion,
+  asPrefix, compareKeys, deepFreeze, encodeContinue, expiredStatus, errorStatus, fromBytes, fromEtcdError,
+  parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion,
 } from "./codec.js";
 import type { Etcd3Storage } from "./etcd3.js";
 import { readPrefix } from "./etcd3.js";
 import {
-  StorageError, type CreateOptions, type DeleteOptions, type GetOptions, type ListOptions, type ListResult,
-  type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch, type WatchEvent, type WatchOptions,
+  StorageError, type CreateOptions, type DeleteOptions, type EncodedListResult, type GetOptions, type ListOptions,
+  type ListResult, type ObjectAttrs, type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch,
+  type WatchEvent, type WatchOptions,
 } from "./interface.js";
+import { atRevision, decodeItem, encodeItem, itemOf, type Item } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
 
 // sorted-btree is CommonJS with an ES-style default export: Node hands ESM the exports object.
@@ -48,6 +51,13 @@ export interface CacherOptions {
   freeze?: "shallow" | "deep" | false;
   /** Page size of the initial list. */
   pageSize?: number;
+  /**
+   * What selectors look at (kube's GetAttrs), computed once per object version, when a
+   * predicate with matchesAttrs first asks. Default: labels, metadata.name, metadata.namespace.
+   */
+  attrs?: (obj: KObject) => ObjectAttrs;
+  /** How many decoded objects are kept for reuse (the most recently used ones). */
+  decodedCacheSize?: number;
   /** Wait before listing again after the watch broke. */
   relistBackoffMs?: number;
   now?: () => number;
@@ -55,26 +65,65 @@ export interface CacherOptions {
 
 /** The watch cache as a Storage, plus what its owner may ask of it. */
 export interface Cacher extends Storage {
+  getListEncoded(prefix: string, opts?: ListOptions): Promise<EncodedListResult>;
+  getEncoded(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
   /** Resolves once the cache has listed and watches (reads before that go to the store), or is closed. */
   ready(): Promise<void>;
   /** The newest revision the cache has caught up with (0 before the first list). */
   readonly resourceVersion: bigint;
+  /** What the cache holds now (for figures and tests). */
+  stats(): CacherStats;
+}
+
+export interface CacherStats {
+  objects: number;
+  /** Bytes of item JSON of the objects held. */
+  itemBytes: number;
+  /** Objects whose attributes have been computed. */
+  withAttrs: number;
+  /** Decoded objects kept for reuse. */
+  decoded: number;
+  /** Slabs allocated and items moved by compaction since the last list. */
+  slabs: number;
+  moved: number;
+  /** Watch events taken in since the cache started, and the time spent on them (fan-out to watchers included). */
+  events: number;
+  eventMs: number;
 }
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/**
+ * One object version as the cache keeps it: item JSON (in the arena) and, once a predicate asked,
+ * its attributes. Objects are decoded from it on demand.
+ */
+interface Entry extends Item, Placed {
+  rev: bigint;
+  attrs?: ObjectAttrs | undefined;
+}
 
 /** One change as the cache saw it; `prev` is the state before it (kube's watchCacheEvent). */
 interface CacheEvent {
   type: EventType;
   key: string;
   /** The new state; for DELETED, the last state at the deletion's revision. */
-  obj: KObject;
-  prev: KObject | undefined;
+  cur: Entry;
+  prev: Entry | undefined;
   rv: bigint;
   time: number;
-  /** `prev` at `rv`: what a watcher gets when the object stops matching its predicate. */
-  prevAtRv?: KObject;
 }
+
+/** The WatchEvents one cache event became, shared by the watchers that get the same one. */
+interface Fanout {
+  same?: WatchEvent;
+  added?: WatchEvent;
+  left?: WatchEvent;
+}
+
+const defaultAttrs = (o: KObject): ObjectAttrs => ({
+  labels: o.metadata.labels ?? {},
+  fields: { "metadata.name": o.metadata.name ?? "", "metadata.namespace": o.metadata.namespace ?? "" },
+});
 
 /** The recent events (kube's watchCache ring): sized by count, grown while all of it is fresh. */
 class EventRing {
@@ -168,6 +217,15 @@ interface CacheWatcher {
   nextBookmark: number;
 }
 
+/** A list from memory: the entries and their keys, in key order. */
+interface EntryList {
+  keys: string[];
+  entries: Entry[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
 interface Waiter {
   rv: bigint;
   resolve: () => void;
@@ -197,7 +255,16 @@ export function cacher(store: Storage, client: EtcdClient, prefix: string, opts:
 }
 
 class WatchCache implements Cacher {
-  private objects: BTree<string, KObject> = new BTree<string, KObject>(undefined, compareKeys);
+  private objects: BTree<string, Entry> = new BTree<string, Entry>(undefined, compareKeys);
+  private arena = new Arena();
+  /** Decoded objects, least recently used first. */
+  private readonly decoded = new Map<Entry, KObject>();
+  private readonly decodedMax: number;
+  /** The `head`s (apiVersion and kind) seen, so that entries share one string. */
+  private readonly heads = new Map<string, string>();
+  private readonly attrsOf_: (obj: KObject) => ObjectAttrs;
+  private events = 0;
+  private eventMs = 0;
   private rv = 0n;
   /** The revision of the last list, and whether events since then have left the ring. */
   private listRV = 0n;
@@ -225,6 +292,8 @@ class WatchCache implements Cacher {
     private readonly opts: CacherOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.decodedMax = opts.decodedCacheSize ?? 1024;
+    this.attrsOf_ = opts.attrs ?? defaultAttrs;
     this.ring = new EventRing(opts.minEvents ?? 100, opts.maxEvents ?? 100 * 1024, opts.eventFreshMs ?? 75_000);
     const interval = opts.bookmarkIntervalMs ?? 60_000;
     this.bookmarkTimer = setInterval(() => this.sendBookmarks(), Math.min(1000, interval));
@@ -260,13 +329,17 @@ class WatchCache implements Cacher {
 
   /** Lists the prefix, then watches from the list's revision; resolves when the watch ends. */
   private async listAndWatch(): Promise<void> {
-    const tree = new BTree<string, KObject>(undefined, compareKeys);
+    const tree = new BTree<string, Entry>(undefined, compareKeys);
+    // A fresh arena: the old tree's slabs go with it.
+    const arena = new Arena();
     const rev = await readPrefix(this.client, this.prefix, this.opts.pageSize ?? 10_000, (kv) => {
       const key = fromBytes(kv.key);
-      tree.set(key, this.own(decodeObject(key, kv.value, kv.modRevision)));
+      tree.set(key, this.ingest(arena, key, kv.value, kv.modRevision));
     });
     if (this.closed) return;
     this.objects = tree;
+    this.arena = arena;
+    this.decoded.clear();
     this.rv = rev;
     this.listRV = rev;
     this.evictedSinceList = false;
@@ -318,6 +391,67 @@ class WatchCache implements Cacher {
     }
   }
 
+  /** A stored value as an entry: its item JSON spliced from the bytes (item.ts), in the arena. */
+  private ingest(arena: Arena, key: string, value: Uint8Array, rev: bigint): Entry {
+    const it = encodeItem(key, value, rev, (n) => arena.alloc(n));
+    const e: Entry = { item: it.item, rvAt: it.rvAt, head: this.intern(it.head), rev, attrs: undefined, slab: undefined };
+    arena.adopt(e);
+    return e;
+  }
+
+  /** `e` is no longer the current state of its key. */
+  private forget(e: Entry): void {
+    this.arena.release(e);
+    this.decoded.delete(e);
+  }
+
+  private intern(head: string): string {
+    const h = this.heads.get(head);
+    if (h !== undefined) return h;
+    if (this.heads.size < 64) this.heads.set(head, head);
+    return head;
+  }
+
+  /** An entry's object: decoded, frozen, shared; `remember` keeps it among the recently used. */
+  private objectOf(key: string, e: Entry, remember: boolean): KObject {
+    const hit = this.decoded.get(e);
+    if (hit !== undefined) {
+      if (remember) {
+        this.decoded.delete(e);
+        this.decoded.set(e, hit);
+      }
+      return hit;
+    }
+    const obj = this.own(decodeItem(key, e));
+    if (remember && this.decodedMax > 0) {
+      this.decoded.set(e, obj);
+      if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
+    }
+    return obj;
+  }
+
+  private attrs(key: string, e: Entry): ObjectAttrs {
+    return (e.attrs ??= this.attrsOf_(this.decoded.get(e) ?? decodeItem(key, e)));
+  }
+
+  /** The predicate on an entry: from its attributes when the predicate can, else on the object. */
+  private matches(p: Predicate, key: string, e: Entry): boolean {
+    return p.matchesAttrs ? p.matchesAttrs(this.attrs(key, e)) : p.matches(this.objectOf(key, e, false));
+  }
+
+  /** A watch event with the entry's item JSON; the object is decoded when first asked for. */
+  private event(type: EventType, key: string, e: Entry, remember: boolean): WatchEvent {
+    let obj: KObject | undefined;
+    const decode = () => (obj ??= this.objectOf(key, e, remember));
+    return {
+      type,
+      encoded: e.item,
+      get object(): KObject {
+        return decode();
+      },
+    };
+  }
+
   private own(obj: KObject): KObject {
     const f = this.opts.freeze ?? "shallow";
     if (f === "deep") return deepFreeze(obj);
@@ -338,28 +472,37 @@ class WatchCache implements Cacher {
       return;
     }
     const time = this.now();
+    const t0 = performance.now();
     for (const e of r.events) {
       const kv = e.kv!;
       const key = fromBytes(kv.key);
       const prev = this.objects.get(key);
-      if (kv.modRevision > this.rv) this.rv = kv.modRevision;
+      const rv = kv.modRevision;
+      if (rv > this.rv) this.rv = rv;
       let ev: CacheEvent;
       if (e.type === Event_EventType.DELETE) {
         if (prev === undefined) continue;
         this.objects.delete(key);
-        ev = { type: "DELETED", key, obj: this.own(atResourceVersion(prev, kv.modRevision)), prev, rv: kv.modRevision, time };
+        this.forget(prev);
+        ev = { type: "DELETED", key, cur: this.atRevision(prev, rv), prev, rv, time };
       } else {
-        const obj = this.own(decodeObject(key, kv.value, kv.modRevision));
-        this.objects.set(key, obj);
-        ev = { type: prev ? "MODIFIED" : "ADDED", key, obj, prev, rv: kv.modRevision, time };
+        // A value that does not decode throws: the watch fails and the cache lists again.
+        const cur = this.ingest(this.arena, key, kv.value, rv);
+        this.objects.set(key, cur);
+        if (prev) this.forget(prev);
+        ev = { type: prev ? "MODIFIED" : "ADDED", key, cur, prev, rv, time };
       }
       if (this.ring.push(ev)) this.evictedSinceList = true;
+      if (this.watchers.size === 0) continue;
+      const fan: Fanout = {};
       for (const w of this.watchers) {
         if (ev.rv <= w.minRV) continue;
-        const out = this.forWatcher(w, ev);
+        const out = this.forWatcher(w, ev, fan);
         if (out) w.q.push(out);
       }
     }
+    this.events += r.events.length;
+    this.eventMs += performance.now() - t0;
     this.wake();
   }
 
@@ -439,66 +582,123 @@ class WatchCache implements Cacher {
     return key.startsWith(this.prefix);
   }
 
-  async get(key: string, o: GetOptions = {}): Promise<KObject | undefined> {
+  /** `prev` (no longer held) at another revision: a DELETED event's object. */
+  private atRevision(prev: Entry, rv: bigint): Entry {
+    const it = atRevision(prev, prev.rev, rv);
+    return { item: it.item, rvAt: it.rvAt, head: prev.head, rev: rv, attrs: prev.attrs, slab: undefined };
+  }
+
+  /** The entry get() answers with; "store" when the store must answer. */
+  private async getEntry(key: string, o: GetOptions): Promise<Entry | undefined | "store"> {
     // kube serves "" (the latest) from etcd: one key is as cheap there as a consistency check.
-    if (!o.resourceVersion || !this.isReady || !this.covers(key)) return this.store.get(key, o);
+    if (!o.resourceVersion || !this.isReady || !this.covers(key)) return "store";
     const rv = parseResourceVersion(o.resourceVersion, key);
-    await this.waitFor(rv, key);
-    const obj = this.objects.get(key);
-    if (obj === undefined && !o.ignoreNotFound) throw storageError("KeyNotFound", key, this.rv);
-    return obj;
+    if (rv > this.rv) await this.waitFor(rv, key);
+    const e = this.objects.get(key);
+    if (e === undefined && !o.ignoreNotFound) throw storageError("KeyNotFound", key, this.rv);
+    return e;
+  }
+
+  async get(key: string, o: GetOptions = {}): Promise<KObject | undefined> {
+    const e = await this.getEntry(key, o);
+    if (e === "store") return this.store.get(key, o);
+    return e && this.objectOf(key, e, true);
+  }
+
+  async getEncoded(key: string, o: GetOptions = {}): Promise<Buffer | undefined> {
+    const e = await this.getEntry(key, o);
+    if (e !== "store") return e?.item;
+    if (this.store.getEncoded) return this.store.getEncoded(key, o);
+    const obj = await this.store.get(key, o);
+    return obj && itemOf(obj).item;
   }
 
   async getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {
+    const r = await this.listEntries(prefix, o);
+    if (r === "store") return this.store.getList(prefix, o);
+    const { keys, entries, ...meta } = r;
+    const items = new Array<KObject>(entries.length);
+    for (let i = 0; i < entries.length; i++) items[i] = this.objectOf(keys[i]!, entries[i]!, false);
+    return { items, ...meta };
+  }
+
+  /** The items as the cache holds them: nothing decoded, nothing encoded (unless a predicate lacks matchesAttrs). */
+  async getListEncoded(prefix: string, o: ListOptions = {}): Promise<EncodedListResult> {
+    const r = await this.listEntries(prefix, o);
+    if (r === "store") {
+      if (this.store.getListEncoded) return this.store.getListEncoded(prefix, o);
+      const l = await this.store.getList(prefix, o);
+      return { ...l, items: l.items.map((obj) => itemOf(obj).item) };
+    }
+    const { keys: _keys, entries, ...meta } = r;
+    const items = new Array<Buffer>(entries.length);
+    for (let i = 0; i < entries.length; i++) items[i] = entries[i]!.item;
+    return { items, ...meta };
+  }
+
+  private async listEntries(prefix: string, o: ListOptions): Promise<EntryList | "store"> {
     const keyPrefix = asPrefix(prefix);
     const rvText = o.resourceVersion ?? "";
     const match = o.resourceVersionMatch ?? "";
     const limit = o.limit && o.limit > 0 ? o.limit : 0;
     // kube 1.32's shouldDelegateList: continuations and exact reads need etcd's history.
     if (!this.isReady || !this.covers(keyPrefix) || o.continue || match === "Exact" || (match === "" && limit > 0 && rvText !== "" && rvText !== "0")) {
-      return this.store.getList(prefix, o);
+      return "store";
     }
     let rv = parseResourceVersion(rvText, keyPrefix);
     const consistent = rvText === "";
     if (consistent) {
-      if (!this.trustProgress) return this.store.getList(prefix, o);
+      if (!this.trustProgress) return "store";
       rv = await this.currentRV();
     }
     try {
       await this.waitFor(rv, keyPrefix);
     } catch (e) {
       // A consistent read falls back to etcd rather than fail (kube does the same).
-      if (consistent && e instanceof StorageError && e.code === "TooLargeResourceVersion") return this.store.getList(prefix, o);
+      if (consistent && e instanceof StorageError && e.code === "TooLargeResourceVersion") return "store";
       throw e;
     }
-    if (!this.isReady) return this.store.getList(prefix, o);
+    if (!this.isReady) return "store";
     return this.listFromMemory(keyPrefix, rvText === "0" ? 0 : limit, o.predicate);
   }
 
   /** The list as the cache holds it now; kube ignores `limit` for resourceVersion "0". */
-  private listFromMemory(keyPrefix: string, limit: number, pred: Predicate | undefined): ListResult {
+  private listFromMemory(keyPrefix: string, limit: number, pred: Predicate | undefined): EntryList {
     const all = pred === undefined || pred.empty === true;
-    const items: KObject[] = [];
-    let total = 0;
-    let lastKey = "";
-    let more = false;
+    const keys: string[] = [];
+    const entries: Entry[] = [];
+    const result: EntryList = { keys, entries, resourceVersion: this.rv.toString() };
     // Keys under the prefix sort below the prefix with its last character ("/") raised by one.
     const hi = keyPrefix.slice(0, -1) + String.fromCharCode(keyPrefix.charCodeAt(keyPrefix.length - 1) + 1);
-    this.objects.forRange(keyPrefix, hi, false, (k, obj) => {
-      total++;
-      if (limit > 0 && items.length >= limit) {
+    if (limit === 0) {
+      this.objects.forRange(keyPrefix, hi, false, (k, e) => {
+        if (all || this.matches(pred!, k, e)) {
+          keys.push(k);
+          entries.push(e);
+        }
+      });
+      return result;
+    }
+    // A page: walk only as far as it needs.
+    let more = false;
+    for (const [k, e] of this.objects.entries(keyPrefix, [])) {
+      if (!k.startsWith(keyPrefix)) break;
+      if (entries.length >= limit) {
         more = true;
-        return;
+        break;
       }
-      if (all || pred!.matches(obj)) {
-        items.push(obj);
-        lastKey = k;
+      if (all || this.matches(pred!, k, e)) {
+        keys.push(k);
+        entries.push(e);
       }
-    });
-    const result: ListResult = { items, resourceVersion: this.rv.toString() };
+    }
     if (more) {
-      result.continue = encodeContinue(lastKey + "\x00", keyPrefix, this.rv);
-      if (all) result.remainingItemCount = total - limit;
+      result.continue = encodeContinue(keys[keys.length - 1]! + "\x00", keyPrefix, this.rv);
+      if (all) {
+        // Every key the cache holds is under its own prefix: no need to count those.
+        const total = keyPrefix === this.prefix ? this.objects.size : this.objects.forRange(keyPrefix, hi, false);
+        result.remainingItemCount = total - limit;
+      }
     }
     return result;
   }
@@ -571,35 +771,43 @@ class WatchCache implements Cacher {
     this.watchers.add(w);
   }
 
-  private *added(w: CacheWatcher, tree: BTree<string, KObject>): Generator<WatchEvent> {
+  private *added(w: CacheWatcher, tree: BTree<string, Entry>): Generator<WatchEvent> {
+    // The current state, possibly large: its objects are decoded (if asked for) but not kept.
     if (!w.recursive) {
-      const obj = tree.get(w.key);
-      if (obj !== undefined && (w.all || w.predicate!.matches(obj))) yield { type: "ADDED", object: obj };
+      const e = tree.get(w.key);
+      if (e !== undefined && (w.all || this.matches(w.predicate!, w.key, e))) yield this.event("ADDED", w.key, e, false);
       return;
     }
-    for (const [k, obj] of tree.entries(w.key)) {
+    for (const [k, e] of tree.entries(w.key)) {
       if (!k.startsWith(w.key)) return;
-      if (w.all || w.predicate!.matches(obj)) yield { type: "ADDED", object: obj };
+      if (w.all || this.matches(w.predicate!, k, e)) yield this.event("ADDED", k, e, false);
     }
   }
 
   private *replay(w: CacheWatcher, events: CacheEvent[]): Generator<WatchEvent> {
     for (const ev of events) {
-      const out = this.forWatcher(w, ev);
+      const out = this.forWatcher(w, ev, {});
       if (out) yield out;
     }
   }
 
-  /** What a cache event is to one watcher: its key and predicate decide (kube's cacheWatcher rules). */
-  private forWatcher(w: CacheWatcher, ev: CacheEvent): WatchEvent | undefined {
+  /**
+   * What a cache event is to one watcher: its key and predicate decide (kube's cacheWatcher
+   * rules). `fan` shares the resulting events between the watchers of one cache event.
+   */
+  private forWatcher(w: CacheWatcher, ev: CacheEvent, fan: Fanout): WatchEvent | undefined {
     if (w.recursive ? !ev.key.startsWith(w.key) : ev.key !== w.key) return undefined;
-    if (w.all) return { type: ev.type, object: ev.obj };
+    if (w.all) return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true));
     const p = w.predicate!;
-    if (ev.type === "DELETED") return p.matches(ev.prev!) ? { type: "DELETED", object: ev.obj } : undefined;
-    const now = p.matches(ev.obj);
-    const before = ev.prev !== undefined && p.matches(ev.prev);
-    if (now) return { type: before ? "MODIFIED" : "ADDED", object: ev.obj };
-    if (before) return { type: "DELETED", object: (ev.prevAtRv ??= this.own(atResourceVersion(ev.prev!, ev.rv))) };
+    if (ev.type === "DELETED") return this.matches(p, ev.key, ev.prev!) ? (fan.same ??= this.event("DELETED", ev.key, ev.cur, true)) : undefined;
+    const now = this.matches(p, ev.key, ev.cur);
+    const before = ev.prev !== undefined && this.matches(p, ev.key, ev.prev);
+    if (now) {
+      if (before || ev.type === "ADDED") return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true));
+      return (fan.added ??= this.event("ADDED", ev.key, ev.cur, true));
+    }
+    // Leaving the selector: the last matching state, at this event's revision.
+    if (before) return (fan.left ??= this.event("DELETED", ev.key, this.atRevision(ev.prev!, ev.rv), true));
     return undefined;
   }
 
@@ -622,7 +830,8 @@ class WatchCache implements Cacher {
 
   /** The cached object saves the store its first read when it is current (kube does the same). */
   private cached(key: string): KObject | undefined {
-    return this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
+    const e = this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
+    return e && this.objectOf(key, e, true);
   }
 
   guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
@@ -640,6 +849,16 @@ class WatchCache implements Cacher {
 
   currentRevision(): Promise<bigint> {
     return this.store.currentRevision();
+  }
+
+  stats(): CacherStats {
+    let itemBytes = 0;
+    let withAttrs = 0;
+    for (const e of this.objects.values()) {
+      itemBytes += e.item.length;
+      if (e.attrs) withAttrs++;
+    }
+    return { objects: this.objects.size, itemBytes, withAttrs, decoded: this.decoded.size, slabs: this.arena.slabs, moved: this.arena.moved, events: this.events, eventMs: this.eventMs };
   }
 
   async close(): Promise<void> {

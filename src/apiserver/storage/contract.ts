@@ -8,10 +8,26 @@ import type { KObject } from "../api/types.js";
 import { cacher } from "./cacher.js";
 import { decodeContinue, encodeContinue } from "./codec.js";
 import { etcd3Storage } from "./etcd3.js";
-import type { Predicate, Storage } from "./interface.js";
+import type { EncodedListResult, ListOptions, Predicate, Storage, WatchEvent } from "./interface.js";
 import { compact, pod, record, rejectsWith, rvOf, sleep, startBackend, type Backend, type BackendName } from "./testutil.js";
 
 const labelIs = (k: string, v: string): Predicate => ({ matches: (o: KObject) => o.metadata.labels?.[k] === v });
+/** The same selector, also answerable from attributes (the cache filters without decoding). */
+const labelIsAttrs = (k: string, v: string): Predicate => ({ ...labelIs(k, v), matchesAttrs: (a) => a.labels[k] === v });
+/** What item JSON must parse to: the object without apiVersion and kind. */
+const itemOf = (o: KObject): Record<string, unknown> => {
+  const { apiVersion: _a, kind: _k, ...rest } = o;
+  return rest;
+};
+const parsed = (b: Buffer): unknown => JSON.parse(b.toString("utf8"));
+/** Every event with item JSON has the same object in it (the cache must give it; etcd3 may not). */
+function checkEncoded(events: WatchEvent[], required: boolean): void {
+  for (const e of events) {
+    if (e.type === "BOOKMARK" || e.type === "ERROR") continue;
+    if (required) assert.ok(e.encoded, `${e.type} ${e.object.metadata.name} has no item JSON`);
+    if (e.encoded) assert.deepEqual(parsed(e.encoded), itemOf(e.object));
+  }
+}
 const n = (o: KObject) => (o["spec"] as { n: number }).n;
 const names = (items: KObject[]) => items.map((o) => o.metadata.name);
 
@@ -145,6 +161,47 @@ export function storageContract(bname: BackendName): void {
           await rejectsWith(s.getList(p, { continue: bad }), "BadRequest", /continue key is not valid/);
         });
 
+        test("encoded reads: each object's item JSON, with getList's pages, predicates and errors", async () => {
+          const { s, p } = await fresh();
+          assert.ok(s.getEncoded && s.getListEncoded, "both implementations have the encoded reads");
+          for (let i = 0; i < 5; i++) await s.create(`${p}ns${i % 2}/p${i}`, pod(`p${i}`, { even: String(i % 2 === 0) }, { status: { note: `é "${i}" \u2028` } }));
+          // A value written by someone else: other key order, whitespace, escapes, resourceVersion missing.
+          const odd = '{ "metadata" : {"labels":{"even":"true"}, "name" : "p\u0035","namespace":"ns0"},\n "spec": {"n": 5}, "kind":"Pod", "apiVersion":"v1" }';
+          const put = await b.client.put(create(PutRequestSchema, { key: Buffer.from(`${p}ns0/p5`), value: Buffer.from(odd) }));
+          if (impl === "cacher") while ((s as ReturnType<typeof cacher>).resourceVersion < put.header!.revision) await sleep(5);
+          const cases: ListOptions[] = [{}, { resourceVersion: "0" }, { predicate: labelIs("even", "true") }, { predicate: labelIsAttrs("even", "true") }, { limit: 2 }, { limit: 2, predicate: labelIsAttrs("even", "false") }];
+          for (const o of cases) {
+            const l = await s.getList(p, o);
+            const e: EncodedListResult = await s.getListEncoded!(p, o);
+            const what = JSON.stringify(o);
+            assert.deepEqual(e.items.map(parsed), l.items.map(itemOf), what);
+            assert.equal(e.resourceVersion, l.resourceVersion, what);
+            assert.equal(e.continue, l.continue, what);
+            assert.equal(e.remainingItemCount, l.remainingItemCount, what);
+            if (l.continue) {
+              const l2 = await s.getList(p, { ...o, continue: l.continue });
+              const e2: EncodedListResult = await s.getListEncoded!(p, { ...o, continue: e.continue! });
+              assert.deepEqual(e2.items.map(parsed), l2.items.map(itemOf), what);
+            }
+          }
+          assert.deepEqual(names((await s.getList(p, { predicate: labelIsAttrs("even", "true") })).items), ["p0", "p2", "p4", "p5"]);
+          for (const name of ["ns0/p0", "ns0/p5", "ns1/p1"]) {
+            const obj = (await s.get(p + name))!;
+            for (const rv of [undefined, "0", obj.metadata.resourceVersion!]) {
+              const enc = await s.getEncoded!(p + name, rv === undefined ? {} : { resourceVersion: rv });
+              assert.deepEqual(parsed(enc!), itemOf(obj), `${name} at ${rv}`);
+            }
+          }
+          assert.equal(((await s.get(`${p}ns0/p5`))!["spec"] as { n: number }).n, 5);
+          await rejectsWith(s.getEncoded!(`${p}ns0/none`), "KeyNotFound");
+          await rejectsWith(s.getEncoded!(`${p}ns0/none`, { resourceVersion: "0" }), "KeyNotFound");
+          assert.equal(await s.getEncoded!(`${p}ns0/none`, { ignoreNotFound: true, resourceVersion: "0" }), undefined);
+          await rejectsWith(s.getEncoded!(`${p}ns0/p0`, { resourceVersion: "x" }), "BadRequest");
+          const cur = await s.currentRevision();
+          await rejectsWith(s.getListEncoded!(p, { resourceVersion: String(cur + 50n), resourceVersionMatch: "NotOlderThan" }), "TooLargeResourceVersion");
+          await rejectsWith(s.getListEncoded!(p, { continue: "%%%" }), "BadRequest", /^invalid continue token/);
+        });
+
         test("continue and exact reads after compaction: ResourceExpired, with kube's inconsistent token", async () => {
           const { s, p } = await fresh();
           for (let i = 0; i < 4; i++) await s.create(`${p}default/p${i}`, pod(`p${i}`));
@@ -264,6 +321,8 @@ export function storageContract(bname: BackendName): void {
           await one.until(1);
           assert.deepEqual(all.events.map((e) => e.type), ["ADDED", "MODIFIED", "DELETED", "ADDED"]);
           assert.deepEqual(one.brief(), [`ADDED b ${rvOf(b1)}`]);
+          // The DELETED event's item JSON is the last state at the deletion's revision.
+          checkEncoded([...w.events, ...all.events, ...one.events], impl === "cacher");
           for (const x of [s.watch(p, { recursive: true, resourceVersion: String(start) })]) x.stop();
         });
 
@@ -280,6 +339,7 @@ export function storageContract(bname: BackendName): void {
             await w.until(1);
             assert.equal(w.events[0]!.type, "MODIFIED");
             assert.ok(rvOf(w.events[0]!.object) > rvOf(b1));
+            checkEncoded(w.events, impl === "cacher");
           }
         });
 
@@ -297,11 +357,11 @@ export function storageContract(bname: BackendName): void {
           assert.deepEqual(w.brief()[2], `ADDED b ${rvOf(c)}`);
         });
 
-        test("watch with a selector: leaving it is DELETED, entering it is ADDED", async () => {
+        for (const [how, sel] of [["matches", labelIs], ["matchesAttrs", labelIsAttrs]] as const) test(`watch with a selector (${how}): leaving it is DELETED, entering it is ADDED`, async () => {
           const { s, p } = await fresh();
           const k = `${p}default/a`;
           const v0 = await s.create(k, pod("a", { app: "web" }));
-          const w = record(s.watch(p, { resourceVersion: String(rvOf(v0)), recursive: true, predicate: labelIs("app", "web") }));
+          const w = record(s.watch(p, { resourceVersion: String(rvOf(v0)), recursive: true, predicate: sel("app", "web") }));
           const set = (app: string) => s.guaranteedUpdate(k, (c) => ({ ...c!, metadata: { ...c!.metadata, labels: { app } } }));
           const v1 = await set("web"); // no change: nothing written
           const v2 = await set("db");
@@ -315,6 +375,7 @@ export function storageContract(bname: BackendName): void {
           // The DELETED for leaving the selector carries the last matching state.
           assert.deepEqual(w.events[0]!.object.metadata.labels, { app: "web" });
           assert.ok(rvOf(v3) > rvOf(v2));
+          checkEncoded(w.events, impl === "cacher");
         });
 
         test("watch from a resourceVersion that is gone: one ERROR 410 Expired, then the end", async () => {

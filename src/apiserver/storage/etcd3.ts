@@ -12,10 +12,11 @@ import {
   listExpiredMessage, parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion, watchExpiredMessage,
 } from "./codec.js";
 import {
-  StorageError, type CreateOptions, type DeleteOptions, type GetOptions, type ListOptions, type ListResult,
+  StorageError, type CreateOptions, type DeleteOptions, type EncodedListResult, type GetOptions, type ListOptions, type ListResult,
   type Preconditions, type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch, type WatchEvent,
   type WatchOptions,
 } from "./interface.js";
+import { encodeItem } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
 
 export interface Etcd3Options {
@@ -30,15 +31,26 @@ export interface Etcd3Options {
 }
 
 /**
- * The etcd3 store, plus what the watch cache passes down: the object it holds for the key
+ * The etcd3 store, with the encoded reads (item JSON spliced from the stored bytes, see item.ts),
+ * plus what the watch cache passes down: the object it holds for the key
  * (kube's cachedExistingObject), which saves the first read when it is current.
  */
 export interface Etcd3Storage extends Storage {
+  getListEncoded(prefix: string, opts?: ListOptions): Promise<EncodedListResult>;
+  getEncoded(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
   guaranteedUpdate(key: string, tryUpdate: UpdateFunc, opts?: UpdateOptions, cachedExisting?: KObject): Promise<KObject>;
   delete(key: string, opts?: DeleteOptions, cachedExisting?: KObject): Promise<KObject>;
 }
 
 type TxnOp = MessageInitShape<typeof RequestOpSchema>;
+
+/** A list's page of any kind of item (objects, item JSON). */
+interface ListOf<T> {
+  items: T[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
 
 /** One read of a key: the object, its mod revision (0: missing) and its stored JSON. */
 interface ObjState {
@@ -188,7 +200,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     }
   }
 
-  async function get(key: string, o: GetOptions = {}): Promise<KObject | undefined> {
+  /** get's read: the key's kv (undefined: missing and ignoreNotFound). */
+  async function getKv(key: string, o: GetOptions): Promise<KeyValue | undefined> {
     const minRV = parseResourceVersion(o.resourceVersion, key);
     try {
       const r = await client.range(create(RangeRequestSchema, { key: toBytes(key), serializable: o.resourceVersion === "0" }));
@@ -198,18 +211,28 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
         if (o.ignoreNotFound) return undefined;
         throw storageError("KeyNotFound", key);
       }
-      return decodeObject(key, kv.value, kv.modRevision);
+      return kv;
     } catch (e) {
       throw fromEtcdError(e, key);
     }
   }
 
-  async function getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {
+  async function get(key: string, o: GetOptions = {}): Promise<KObject | undefined> {
+    const kv = await getKv(key, o);
+    return kv && decodeObject(key, kv.value, kv.modRevision);
+  }
+
+  async function getEncoded(key: string, o: GetOptions = {}): Promise<Buffer | undefined> {
+    const kv = await getKv(key, o);
+    return kv && encodeItem(key, kv.value, kv.modRevision).item;
+  }
+
+  /** getList over items made by `make` (undefined: the predicate drops it). */
+  async function list<T>(prefix: string, o: ListOptions, make: (key: string, kv: KeyValue) => T | undefined): Promise<ListOf<T>> {
     const keyPrefix = asPrefix(prefix);
     const limit = o.limit && o.limit > 0 ? o.limit : 0;
     const paging = limit > 0;
-    const pred = o.predicate;
-    const all = admitsAll(pred);
+    const all = admitsAll(o.predicate);
     // kube's ValidateListOptions: which revision to read at, and where to start.
     let withRev = 0n;
     let startKey = keyPrefix;
@@ -231,7 +254,7 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
       else minRV = rv;
     }
     const end = prefixEnd(toBytes(keyPrefix));
-    const items: KObject[] = [];
+    const items: T[] = [];
     let pageLimit = limit;
     let key = toBytes(startKey);
     let lastKey: string | undefined;
@@ -271,8 +294,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
           break;
         }
         lastKey = fromBytes(kv.key);
-        const obj = decodeObject(lastKey, kv.value, kv.modRevision);
-        if (all || pred!.matches(obj)) items.push(obj);
+        const item = make(lastKey, kv);
+        if (item !== undefined) items.push(item);
       }
       hasMore = more || limitReached;
       if (limitReached || !more || (paging && items.length >= limit)) break;
@@ -282,13 +305,30 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
       key.set(last);
       if (pageLimit < maxPage) pageLimit = Math.min(pageLimit * 2, maxPage);
     }
-    const result: ListResult = { items, resourceVersion: withRev.toString() };
+    const result: ListOf<T> = { items, resourceVersion: withRev.toString() };
     if (hasMore && lastKey !== undefined) {
       result.continue = encodeContinue(lastKey + "\x00", keyPrefix, withRev);
       // etcd's count includes objects the predicate drops: kube gives a count only without one.
       if (all) result.remainingItemCount = Number(count) - limit;
     }
     return result;
+  }
+
+  function getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {
+    const pred = admitsAll(o.predicate) ? undefined : o.predicate;
+    return list(prefix, o, (key, kv) => {
+      const obj = decodeObject(key, kv.value, kv.modRevision);
+      return pred === undefined || pred.matches(obj) ? obj : undefined;
+    });
+  }
+
+  /** Items spliced from the stored bytes; objects are decoded only for a predicate. */
+  function getListEncoded(prefix: string, o: ListOptions = {}): Promise<EncodedListResult> {
+    const pred = admitsAll(o.predicate) ? undefined : o.predicate;
+    return list(prefix, o, (key, kv) => {
+      if (pred !== undefined && !pred.matches(decodeObject(key, kv.value, kv.modRevision))) return undefined;
+      return encodeItem(key, kv.value, kv.modRevision).item;
+    });
   }
 
   async function guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o: UpdateOptions = {}, cachedExisting?: KObject): Promise<KObject> {
@@ -423,6 +463,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     create: create_,
     get,
     getList,
+    getEncoded,
+    getListEncoded,
     guaranteedUpdate,
     delete: delete_,
     watch,

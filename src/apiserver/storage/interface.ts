@@ -11,6 +11,10 @@ import type { KObject } from "../api/types.js";
  *
  * Objects handed out by reads, by watch events and to `validateDeletion` may be shared with the
  * watch cache and other callers: clone before mutating. `tryUpdate` gets its own copy.
+ *
+ * "Item JSON" (the encoded fast paths): an object as JSON (UTF-8, usually compact) without
+ * apiVersion and kind, with metadata.resourceVersion, e.g. `{"metadata":{...},"spec":{...}}` —
+ * what a list's items look like. Its members other than those two are the object's.
  */
 export interface Storage {
   /** Creates `key`; fails with KeyExists. Returns the stored object with its resourceVersion. */
@@ -38,6 +42,13 @@ export interface Storage {
   currentRevision(): Promise<bigint>;
   /** Stops background work (watch cache streams). */
   close(): Promise<void>;
+  /**
+   * Optional fast path (the watch cache, and the etcd3 store): getList's semantics, options and
+   * errors, the items as item JSON. The Buffers may be shared: never mutate them.
+   */
+  getListEncoded?(prefix: string, opts?: ListOptions): Promise<EncodedListResult>;
+  /** Optional fast path: get, the object as item JSON (shared: never mutate). */
+  getEncoded?(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
 }
 
 export interface CreateOptions {
@@ -73,11 +84,27 @@ export interface ListResult {
   remainingItemCount?: number;
 }
 
+export interface EncodedListResult {
+  /** Item JSON of each object (see Storage); shared, never mutate. */
+  items: Buffer[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+/** The label and field values selectors look at (kube's GetAttrs), computed once per object version. */
+export interface ObjectAttrs {
+  labels: Readonly<Record<string, string>>;
+  fields: Readonly<Record<string, string>>;
+}
+
 /** A filter on objects (label and field selectors, compiled by the registry). */
 export interface Predicate {
   matches(obj: KObject): boolean;
   /** True when the predicate admits everything (lets storage page without filtering). */
   empty?: boolean;
+  /** The same answer as matches(), from attributes, so the cache need not decode objects to filter. */
+  matchesAttrs?(attrs: ObjectAttrs): boolean;
 }
 
 export interface Preconditions {
@@ -118,8 +145,12 @@ export interface WatchEvent {
   type: WatchEventType;
   /** The object (for DELETED: its last state with the deletion's resourceVersion). For BOOKMARK:
    * an object with only metadata.resourceVersion (and annotations for initial-events-end).
-   * For ERROR: a Status object (e.g. 410 Expired). */
+   * For ERROR: a Status object (e.g. 410 Expired). From the watch cache it is decoded on first
+   * access (once per event, shared by the watchers that get it). */
   object: KObject;
+  /** ADDED/MODIFIED/DELETED from the watch cache: `object` as item JSON, made once and shared by
+   * every watcher (never mutate). */
+  encoded?: Buffer;
 }
 
 /** A running watch: events are pushed to `onEvent` in order until `stop()` or the end. */

@@ -1,0 +1,81 @@
+import { GO_ZERO } from "./gozero-data.js";
+import { refName, type TypeRef, type TypeSystem } from "./schema.js";
+
+/**
+ * Gives a built-in object the shape Go's typed round trip gives it: the fields Go always writes
+ * are filled in with their zero values where absent. kube-apiserver computes ownership on such
+ * objects, so kplane compares these shapes when it computes what an update changed.
+ */
+
+let facts: Map<string, [string, string][]> | undefined;
+
+function zeroFacts(): Map<string, [string, string][]> {
+  if (facts) return facts;
+  facts = new Map();
+  for (const line of GO_ZERO.split("\n")) {
+    if (!line) continue;
+    const [name, ...fields] = line.split(" ");
+    facts.set(`io.k8s.${name}`, fields.map((f) => f.split("=") as [string, string]));
+  }
+  return facts;
+}
+
+const scalarZero: Record<string, unknown> = { z: null, s: "", n: 0, b: false, d: "0s", q: "0" };
+
+/** A copy of `v` (of type `tr`) with Go's always-written fields filled in. */
+export function goShape(types: TypeSystem, tr: TypeRef, v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const el = types.resolve(tr)?.list?.element;
+    return el ? v.map((item) => goShape(types, el, item)) : v;
+  }
+  if (typeof v !== "object" || v === null) return v;
+  const atom = types.resolve(tr);
+  const m = atom?.map;
+  if (!m || m.relationship === "atomic") return v;
+  const obj = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(obj)) {
+    const ft = m.fields?.get(k)?.type ?? m.element;
+    out[k] = ft ? goShape(types, ft, val) : val;
+  }
+  const name = refName(tr);
+  for (const [field, code] of (name && zeroFacts().get(name)) || []) {
+    if (field in out) continue;
+    if (code === "o") {
+      const ft = m.fields?.get(field)?.type;
+      out[field] = ft ? goShape(types, ft, {}) : {};
+    } else out[field] = scalarZero[code];
+  }
+  return out;
+}
+
+/**
+ * The nulls Go's typed round trip leaves: a null where Go writes null for the zero value (a
+ * non-omitempty pointer, slice or map, a metav1.Time) stays, a null struct becomes the zero
+ * struct, any other null (SMD leaves them where it removed every item of a list or map) goes.
+ * Free-form values (RawExtension, untyped maps) keep theirs, as kube keeps them.
+ */
+export function goNulls(types: TypeSystem, tr: TypeRef, v: unknown): unknown {
+  const atom = types.resolve(tr);
+  if (!atom || atom.scalar === "untyped") return v;
+  if (Array.isArray(v)) {
+    const el = atom.list?.element;
+    return el ? v.map((item) => goNulls(types, el, item)) : v;
+  }
+  const m = atom.map;
+  if (typeof v !== "object" || v === null || !m) return v;
+  const name = refName(tr);
+  const zero = new Map((name && zeroFacts().get(name)) || []);
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    const ft = m.fields?.get(k)?.type ?? m.element;
+    if (val === null) {
+      const code = zero.get(k);
+      if (code === "z") out[k] = null;
+      else if (code === "o" && ft) out[k] = goShape(types, ft, {});
+      continue;
+    }
+    out[k] = ft ? goNulls(types, ft, val) : val;
+  }
+  return out;
+}
