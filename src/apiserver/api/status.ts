@@ -120,6 +120,14 @@ export const errors = {
     const msg = err instanceof Error ? err.message : String(err);
     return failure(500, "InternalError", `Internal error occurred: ${msg}`, { causes: [{ message: msg }] });
   },
+  /** Server-side apply conflicts (kube's NewApplyConflict): 409 with one cause per field. */
+  applyConflict(message: string, causes: StatusCause[]): ApiError {
+    return failure(409, "Conflict", message, { causes });
+  },
+  /** A plain error kube passes through as it is: the code and message, no reason. */
+  plain(code: number, message: string): ApiError {
+    return new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, code });
+  },
   resourceVersionTooLarge(message: string): ApiError {
     return failure(504, "Timeout", message, { causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }], retryAfterSeconds: 1 });
   },

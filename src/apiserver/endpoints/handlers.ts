@@ -531,11 +531,11 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
       const r = applyConfig(current, applied as KObject, fieldManager!, force === true, fmOpts);
       if ("conflicts" in r) {
         const c = conflictMessage(r.conflicts);
-        throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: c.message, reason: "Conflict", details: { causes: c.causes }, code: 409 });
+        throw errors.applyConflict(c.message, c.causes);
       }
       if ("error" in r) {
         if (r.error.code === 400) throw errors.badRequest(r.error.message);
-        throw new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: r.error.message, code: r.error.code });
+        throw errors.plain(r.error.code, r.error.message);
       }
       const obj = clone(r.object);
       pruneEmptyMaps(gvk, obj);
