@@ -14,3 +14,4 @@ export const log = {
   warn: (msg: string, fields: Fields = {}) => write("warn", msg, fields),
   error: (msg: string, fields: Fields = {}) => write("error", msg, fields),
 };
+export type Logger = typeof log;
