@@ -57,7 +57,7 @@ function fieldValidationOf(query: URLSearchParams): "Strict" | "Warn" | "Ignore"
  * The manager a write is recorded under: ?fieldManager=, else the user agent's prefix; a bad
  * fieldManager is refused as kube's options validation words it.
  */
-function managerOf(req: IncomingMessage, query: URLSearchParams, optionsKind: string): string {
+export function managerOf(req: IncomingMessage, query: URLSearchParams, optionsKind: string): string {
   const fm = query.get("fieldManager") ?? undefined;
   const errs = validateFieldManager(fm, "fieldManager");
   if (fm !== undefined && errs.length) throw optionsInvalid(optionsKind, errs);

@@ -7,6 +7,8 @@ import { timestamp, type ResourceStore } from "../registry/store.js";
 import { labelSelectorFromMeta, labelSelectorFromSet, labelSelectorString } from "../selectors/index.js";
 import { decodeBody, encodeValue, isObject, mediaType, readBody, send, sendStatus, toApiError } from "./encode.js";
 import { mergePatch } from "../patch/index.js";
+import { scaleManagedFieldsToParent, scaleManagedFieldsToSubresource, updateManagedFields, type ReplicasPaths } from "../fieldmanager/index.js";
+import { managerOf } from "./handlers.js";
 import { negotiate } from "./negotiate.js";
 import type { ServiceAccountTokens } from "../authn/serviceaccount.js";
 
@@ -33,7 +35,7 @@ export async function subresourceHandler(
   const pretty = queryBool(query.get("pretty"));
   try {
     if (sub === "scale") {
-      await scale(store, req, res, ns, info, dryRun, pretty);
+      await scale(store, req, res, ns, info, dryRun, pretty, query, clock());
       return true;
     }
     if (sub === "binding" && store.info.resource === "pods" && info.verb === "create") {
@@ -107,7 +109,28 @@ function toScale(obj: KObject): KObject {
   };
 }
 
-async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResponse, ns: string, info: RequestInfo, dryRun: boolean, pretty: boolean): Promise<void> {
+const SCALE_GVK = { group: "autoscaling", version: "v1", kind: "Scale" };
+
+/**
+ * kube's ScaleHandler: the write is tracked on the Scale (an Update entry for `manager` with
+ * subresource "scale"), then replicas ownership moves back onto the parent's managedFields.
+ * Parents whose managedFields cannot be read keep them as they are.
+ */
+function trackScale(cur: KObject, current: KObject, replicas: number, manager: string, now: Date, version: string): void {
+  const paths: ReplicasPaths = { [version]: ["spec", "replicas"] };
+  const parentFields = cur.metadata.managedFields;
+  const scaleFields = scaleManagedFieldsToSubresource(parentFields, paths);
+  if (!scaleFields) return;
+  const oldScale: KObject = { ...current, metadata: { ...current.metadata, managedFields: scaleFields } };
+  const newScale: KObject = { ...current, metadata: { ...current.metadata, managedFields: scaleFields }, spec: { replicas } };
+  const tracked = updateManagedFields(oldScale, newScale, manager, { gvk: SCALE_GVK, subresource: "scale", now });
+  const parent = scaleManagedFieldsToParent(parentFields, tracked.metadata.managedFields, version, paths);
+  if (parent === undefined) return;
+  if (parent.length) cur.metadata.managedFields = parent;
+  else delete cur.metadata.managedFields;
+}
+
+async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResponse, ns: string, info: RequestInfo, dryRun: boolean, pretty: boolean, query: URLSearchParams, now: Date): Promise<void> {
   const neg = negotiate(req.headers.accept, [], pretty);
   if (info.verb === "get") {
     const obj = await store.get(ns, info.name);
@@ -119,6 +142,8 @@ async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResp
   if (!isObject(body)) throw errors.badRequest("Object 'Kind' is missing in body");
   const mt = mediaType(req.headers["content-type"]);
   if (info.verb === "patch" && mt === "application/json-patch+json") throw errors.unsupportedMediaType(["application/merge-patch+json", "application/strategic-merge-patch+json"]);
+  const manager = managerOf(req, query, info.verb === "patch" ? "PatchOptions" : "UpdateOptions");
+  const version = store.info.group ? `${store.info.group}/${store.info.version}` : store.info.version;
   const result = await store.applyUpdate(ns, info.name, (cur) => {
     if (!cur) throw errors.notFound(store.gr, info.name);
     const current = toScale(cur);
@@ -131,6 +156,7 @@ async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResp
     }
     const rv = next.metadata?.resourceVersion;
     if (info.verb === "update" && rv && rv !== cur.metadata.resourceVersion) throw errors.modified(store.gr, info.name);
+    trackScale(cur, current, replicas, manager, now, version);
     cur.spec = { ...((cur.spec as Record<string, unknown>) ?? {}), replicas };
     return cur;
   }, { dryRun, subresource: "scale" });
