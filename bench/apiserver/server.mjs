@@ -22,7 +22,8 @@ export function upCommand(root, o) {
   const node = ["--max-semi-space-size=4", ...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : []),
     ...(o.probe ? ["--expose-gc", "--import", join(root, "bench", "apiserver", "probe.mjs")] : [])];
   const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [join(root, "bin", "kplane.mjs")];
-  return [...node, ...entry, "up", "--data-dir", o.dataDir, "--secure-port", String(o.port ?? 0)];
+  // The API server alone: a control loop would schedule and run the benchmark's pods.
+  return [...node, ...entry, "up", "--no-control-loop", "--data-dir", o.dataDir, "--secure-port", String(o.port ?? 0)];
 }
 
 /**

@@ -127,8 +127,12 @@ program
   .option("--secure-port <n>", "port to serve HTTPS on (0 = any free port)", int, 6443)
   .option("--service-cluster-ip-range <cidr>", "CIDR for Service ClusterIPs", "10.96.0.0/12")
   .option("--etcd-listen-client-urls <urls>", "also serve the embedded store's etcd API here (default: not served)", list, [])
+  .option("--nodes <n>", "simulated nodes to run (no containers run on them)", int, 3)
+  .option("--no-control-loop", "serve the API only: no controllers, scheduler or simulated nodes")
   .action(async (o: Record<string, unknown>) => {
     const running = await up({
+      controlLoop: o.controlLoop !== false,
+      nodes: o.nodes as number,
       dataDir: o.dataDir as string,
       bindAddress: o.bindAddress as string,
       securePort: o.securePort as number,
@@ -206,6 +210,60 @@ program
       await etcd.close();
     });
   });
+
+/** kube's boolean flags take `--flag`, `--flag=true` and `--flag=false`. */
+const boolFlag = (v: unknown): boolean => v !== false && v !== "false" && v !== "0";
+
+/** Runs control-loop components against a kubeconfig until a signal. */
+async function runLoopCommand(o: Record<string, unknown>, parts: { controllers: string[] | false; scheduler: boolean; nodes: number }, what: string): Promise<void> {
+  const { loadKubeconfig } = await import("../client/index.js");
+  const { startControlLoop } = await import("./loop.js");
+  const kubeconfig = (o.kubeconfig as string | undefined) ?? process.env.KUBECONFIG;
+  if (!kubeconfig) {
+    log.error("a kubeconfig is required (--kubeconfig or $KUBECONFIG)", {});
+    process.exit(1);
+  }
+  const loop = startControlLoop({
+    config: loadKubeconfig(kubeconfig),
+    ...parts,
+    leaderElect: boolFlag(o.leaderElect),
+    nodeOptions: {
+      ...(o.namePrefix ? { namePrefix: o.namePrefix as string } : {}),
+      ...(o.firstIndex !== undefined ? { firstIndex: o.firstIndex as number } : {}),
+      ...(o.podManifestPath ? { podManifestPath: o.podManifestPath as string } : {}),
+      ...(o.jobPodDuration !== undefined ? { jobPodDurationMs: o.jobPodDuration as number } : {}),
+    },
+  });
+  process.stdout.write(`kplane ${what} is running against ${kubeconfig}\n`);
+  if (parts.nodes) void loop.nodesReady.then(() => process.stdout.write(`${loop.nodeNames.length} simulated nodes registered (no containers run on them)\n`));
+  onSignals(() => loop.stop());
+}
+
+program
+  .command("controller-manager")
+  .description("Run kplane's controllers (deployment, replicaset, job, namespace, garbage collector, ...) against an API server.")
+  .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
+  .option("--controllers <list>", "controllers to run: * for all, name, -name (kube's syntax)", list, ["*"])
+  .option("--leader-elect [bool]", "lead through the kube-system/kube-controller-manager Lease", true)
+  .action((o: Record<string, unknown>) => runLoopCommand(o, { controllers: o.controllers as string[], scheduler: false, nodes: 0 }, "controller-manager"));
+
+program
+  .command("scheduler")
+  .description("Run kplane's scheduler (default-scheduler) against an API server.")
+  .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
+  .option("--leader-elect [bool]", "lead through the kube-system/kube-scheduler Lease", true)
+  .action((o: Record<string, unknown>) => runLoopCommand(o, { controllers: false, scheduler: true, nodes: 0 }, "scheduler"));
+
+program
+  .command("node")
+  .description("Run simulated nodes (kubelets that report pods Running; no containers run) against an API server.")
+  .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
+  .option("--count <n>", "how many nodes", int, 1)
+  .option("--name-prefix <prefix>", "node names are <prefix><index>", "node-")
+  .option("--first-index <n>", "index of the first node (give each process its own range)", int, 1)
+  .option("--pod-manifest-path <dir>", "static pod manifests every node runs as mirror pods")
+  .option("--job-pod-duration <d>", "how long pods of Jobs run before they succeed", duration, 1000)
+  .action((o: Record<string, unknown>) => runLoopCommand({ ...o, leaderElect: false }, { controllers: false, scheduler: false, nodes: o.count as number }, "node"));
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   log.error(e instanceof Error ? e.message : String(e), {});

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { startControlLoop, type RunningControlLoop } from "./loop.js";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,9 +24,14 @@ export interface UpOptions {
   serviceClusterIPRange: string;
   /** Also serve the embedded store's etcd API on these URLs (none by default). */
   etcdListenClientUrls: string[];
+  /** Run the controller manager, the scheduler and `nodes` simulated nodes in this process. */
+  controlLoop?: boolean;
+  nodes?: number;
 }
 
 export interface RunningUp {
+  /** The controllers, scheduler and simulated nodes (absent with controlLoop: false). */
+  loop?: RunningControlLoop;
   store: RunningStore;
   apiserver: RunningApiServer;
   kubeconfig: string;
@@ -72,12 +78,22 @@ export async function up(o: UpOptions): Promise<RunningUp> {
   const host = o.bindAddress === "0.0.0.0" ? "127.0.0.1" : o.bindAddress === "::" ? "[::1]" : o.bindAddress.includes(":") ? `[${o.bindAddress}]` : o.bindAddress;
   const kubeconfig = join(dataDir, "kubeconfig");
   writeKubeconfig(kubeconfig, { server: `https://${host}:${apiserver.port}`, caPem: pki.ca.cert.pem, clientCertPem: pki.admin.cert.pem, clientKeyPem: pki.admin.key.pem });
-  log.info("kplane is up", { ms: Math.round(performance.now() - started), apiserver: apiserver.url, dataDir });
+  const loop = o.controlLoop === false ? undefined : startControlLoop({
+    config: { server: `https://${host}:${apiserver.port}`, ca: pki.ca.cert.pem, cert: pki.admin.cert.pem, key: pki.admin.key.pem },
+    controllers: ["*"],
+    scheduler: true,
+    nodes: o.nodes ?? 3,
+    // One copy runs in this process: no election to wait for.
+    leaderElect: false,
+  });
+  log.info("kplane is up", { ms: Math.round(performance.now() - started), apiserver: apiserver.url, dataDir, nodes: loop?.nodeNames.length ?? 0 });
   return {
     store,
     apiserver,
     kubeconfig,
+    ...(loop ? { loop } : {}),
     async stop() {
+      await loop?.stop();
       await apiserver.close();
       await store.stop();
     },

@@ -22,7 +22,7 @@ export interface Kplane {
 /** `node --import tsx src/cli/main.ts up --data-dir <tmp> --secure-port 0`, waited on until it prints its URL. */
 export async function startKplane(): Promise<Kplane> {
   const dir = mkdtempSync(join(tmpdir(), "kplane-clients-"));
-  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "up", "--data-dir", join(dir, "data"), "--secure-port", "0"], {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli", "main.ts"), "up", "--no-control-loop", "--data-dir", join(dir, "data"), "--secure-port", "0"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

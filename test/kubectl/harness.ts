@@ -37,6 +37,11 @@ export interface StartOptions {
   flags?: string[];
   /** Run `kplane apiserver` over a real etcd 3.4 (started here) instead of `kplane up`. */
   realEtcd?: boolean;
+  /**
+   * Run `kplane up` with its control loop (controllers, scheduler, simulated nodes). Off by
+   * default: the API-server scripts expect objects as a bare API server leaves them.
+   */
+  controlLoop?: boolean;
 }
 
 const live = new Set<ChildProcess>();
@@ -75,7 +80,7 @@ export async function startKplane(opts: StartOptions = {}): Promise<KplaneServer
   mkdirSync(home);
   const [cmd, ...args] = kplaneCommand();
   let etcd: Member | undefined;
-  let mode = ["up"];
+  let mode = opts.controlLoop ? ["up"] : ["up", "--no-control-loop"];
   if (opts.realEtcd) {
     etcd = await startMember("etcd", join(dir, "etcd"), []);
     mode = ["apiserver", `--etcd-servers=http://${etcd.clientAddr}`];

@@ -1,0 +1,88 @@
+/**
+ * The control loop as clients of an API server: controller manager, scheduler and simulated
+ * nodes, each optional, sharing one informer factory when they run in one process (`kplane up`)
+ * and alone when run as `kplane controller-manager | scheduler | node`. Each component writes
+ * under its kube binary's user agent (so managedFields name kube-controller-manager,
+ * kube-scheduler and kubelet) and, when asked, leads through a Lease in kube-system as kube's do.
+ */
+import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, type EventBroadcaster, type RestConfig } from "../client/index.js";
+import { runControllers } from "../controllers/manager.js";
+import type { ControllerContext } from "../controllers/types.js";
+import { startSimulatedNodes, type SimulatedNodesHandle, type SimulatedNodesOptions } from "../node/index.js";
+import { newScheduler } from "../scheduler/index.js";
+import { log } from "../util/log.js";
+
+export interface ControlLoopOptions {
+  config: RestConfig;
+  /** kube's --controllers selection ("*", names, "-name"); false runs no controller manager. */
+  controllers: readonly string[] | false;
+  scheduler: boolean;
+  /** Simulated nodes hosted here (0 = none). */
+  nodes: number;
+  nodeOptions?: Omit<SimulatedNodesOptions, "count">;
+  /** Lead through Leases (kube's default for separate processes; `kplane up` runs one copy and skips it). */
+  leaderElect: boolean;
+}
+
+export interface RunningControlLoop {
+  /** Resolves when every simulated node has registered. */
+  nodesReady: Promise<void>;
+  nodeNames: string[];
+  stop(): Promise<void>;
+}
+
+const arch = process.arch === "x64" ? "amd64" : process.arch;
+const userAgent = (binary: string): string => `${binary}/v1.32.4 (${process.platform}/${arch}) kplane`;
+
+export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
+  const ac = new AbortController();
+  const signal = ac.signal;
+  // Every informer and controller waits on this one signal.
+  setMaxListeners(0, signal);
+  const reader = new RestClient({ ...o.config, userAgent: userAgent("kplane-informers") });
+  const informers = new SharedInformerFactory(reader, { log });
+  const broadcasters: EventBroadcaster[] = [];
+  const clients: RestClient[] = [reader];
+  const contextFor = (binary: string): ControllerContext => {
+    const client = reader.withUserAgent(userAgent(binary));
+    clients.push(client);
+    const events = newEventBroadcaster(client, realClock, { log });
+    broadcasters.push(events);
+    return { client, informers, recorder: (component) => events.recorder(component, hostname()), clock: realClock, log };
+  };
+  const running: Promise<unknown>[] = [];
+  const lead = (name: string, ctx: ControllerContext, run: (s: AbortSignal) => Promise<void>): Promise<void> =>
+    o.leaderElect
+      ? runLeaderElection({ client: ctx.client, namespace: "kube-system", name, identity: `${hostname()}_${randomUUID()}`, signal, log, onStartedLeading: run })
+      : run(signal);
+
+  // Nodes add an index to the pod informer: they come before informers start.
+  let nodes: (SimulatedNodesHandle & { nodes: string[] }) | undefined;
+  if (o.nodes > 0) nodes = startSimulatedNodes(contextFor("kubelet"), { ...o.nodeOptions, count: o.nodes });
+  if (o.controllers !== false) {
+    const selection = o.controllers;
+    const ctx = contextFor("kube-controller-manager");
+    running.push(lead("kube-controller-manager", ctx, (s) => runControllers(ctx, s, selection)));
+  }
+  if (o.scheduler) {
+    const ctx = contextFor("kube-scheduler");
+    running.push(lead("kube-scheduler", ctx, (s) => newScheduler(ctx).run(s, 1)));
+  }
+  informers.start(signal);
+  for (const p of running) p.catch((e: unknown) => log.error("control loop component stopped", { error: (e as Error).stack ?? String(e) }));
+  return {
+    nodesReady: nodes?.ready ?? Promise.resolve(),
+    nodeNames: nodes?.nodes ?? [],
+    async stop() {
+      ac.abort();
+      await nodes?.stop();
+      await Promise.allSettled(running);
+      await Promise.allSettled(broadcasters.map((b) => b.flush()));
+      for (const b of broadcasters) b.shutdown();
+      for (const c of clients) c.close();
+    },
+  };
+}

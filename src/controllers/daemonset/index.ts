@@ -1,0 +1,2 @@
+export { DaemonSetController, newDaemonSetController, type DaemonSetControllerOptions } from "./controller.js";
+export * from "./core.js";

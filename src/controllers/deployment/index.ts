@@ -1,0 +1,2 @@
+export { DeploymentController, newDeploymentController, type DeploymentControllerOptions } from "./controller.js";
+export * from "./util.js";

@@ -1,0 +1,2 @@
+export { EndpointsController, newEndpointsController, type EndpointsControllerOptions } from "./controller.js";
+export * from "./core.js";

@@ -1,0 +1,4 @@
+export * from "./revision.js";
+export * from "./store.js";
+export * from "./ownership.js";
+export { runWorkers, runController } from "./workloop.js";

@@ -1,0 +1,2 @@
+export { JobController, newJobController, type JobControllerOptions } from "./controller.js";
+export * from "./api.js";

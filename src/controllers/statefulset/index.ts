@@ -1,0 +1,2 @@
+export { StatefulSetController, newStatefulSetController, type StatefulSetControllerOptions } from "./controller.js";
+export * from "./core.js";
