@@ -30,6 +30,7 @@ import {
   type WatchEvent,
   type WatchHandle,
   type WatchOptions,
+  type WorkQueue,
   type WriteOptions,
 } from "./types.js";
 
@@ -415,4 +416,35 @@ export class FakeInformerFactory implements InformerFactory {
   start(): void {}
 
   async waitForSync(): Promise<void> {}
+}
+
+/** Records what a controller asks of its queue; never hands out keys. */
+export class RecordingQueue implements WorkQueue {
+  readonly added: string[] = [];
+  readonly after: { key: string; delayMs: number }[] = [];
+  add(key: string): void {
+    this.added.push(key);
+  }
+  addAfter(key: string, delayMs: number): void {
+    this.after.push({ key, delayMs });
+  }
+  addRateLimited(key: string): void {
+    this.added.push(key);
+  }
+  forget(): void {}
+  numRequeues(): number {
+    return 0;
+  }
+  get(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+  done(): void {}
+  len(): number {
+    return 0;
+  }
+  shutDown(): void {}
+  clear(): void {
+    this.added.length = 0;
+    this.after.length = 0;
+  }
 }

@@ -4,13 +4,14 @@
  * now (respecting suspend, startingDeadlineSeconds and concurrencyPolicy), updates the status,
  * and requeues the key for the next schedule time. Decisions live in core.ts and cron.ts.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import { isAlreadyExists, isNotFound, type EventRecorder, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { controllerRefOf, rfc3339 } from "../util/pods.js";
 import { finishedCondition, isJobFinished, isJobSucceeded, type Job } from "../job/api.js";
-import { SimpleQueue, runWorkers } from "../job/queue.js";
+import { runWorkers } from "../job/queue.js";
 import { CronError, loadZone, parseSchedule, type Schedule } from "./cron.js";
 import {
   cronSpec,
@@ -38,7 +39,7 @@ export class CronJobController implements Controller {
   private readonly recorder: EventRecorder;
 
   constructor(private readonly ctx: ControllerContext, opts: CronJobControllerOptions = {}) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.cronjobs = ctx.informers.for<CronJob>(R.cronjobs);
     this.jobs = ctx.informers.for<Job>(R.jobs);
     this.recorder = ctx.recorder("cronjob-controller");

@@ -3,13 +3,14 @@
  * Endpoints feed a queue of service keys; sync(key) writes the service's Endpoints object
  * (decisions in core.ts) or deletes it once the service is gone.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import { isForbidden, isNotFound, type EventRecorder, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { TriggerTimeTracker, hasSelector, selectorMatches, serviceSpec, servicesForPod, type Service } from "../endpointslice/util.js";
 import { ANNOTATION_LEADER, planEndpoints, type Endpoints } from "./core.js";
-import { SimpleQueue, runWorkers, shutDownOnAbort } from "./queue.js";
+import { runWorkers, shutDownOnAbort } from "./queue.js";
 
 export interface EndpointsControllerOptions {
   queue?: WorkQueue;
@@ -29,7 +30,7 @@ export class EndpointsController implements Controller {
   private readonly staleVersions = new Map<string, string>();
 
   constructor(private readonly ctx: ControllerContext, opts: EndpointsControllerOptions = {}) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.services = ctx.informers.for<Service>(R.services);
     this.pods = ctx.informers.for(R.pods);
     this.endpoints = ctx.informers.for<Endpoints>(R.endpoints);

@@ -4,10 +4,11 @@
  * its slices to the reconciler (reconciler.ts) and performs the writes it plans. A tracker of
  * the resourceVersions we wrote keeps a lagging informer from making us act twice.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import { isNotFound, type EventRecorder, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
-import { SimpleQueue, runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
+import { runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MAX_ENDPOINTS_PER_SLICE, reconcile, type EndpointSlice } from "./reconciler.js";
 import { TriggerTimeTracker, hasSelector, selectorMatches, serviceSpec, servicesForPod, type Service } from "./util.js";
@@ -95,7 +96,7 @@ export class EndpointSliceController implements Controller {
   private readonly maxEndpointsPerSlice: number;
 
   constructor(private readonly ctx: ControllerContext, opts: EndpointSliceControllerOptions = {}) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.maxEndpointsPerSlice = opts.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
     this.services = ctx.informers.for<Service>(R.services);
     this.pods = ctx.informers.for(R.pods);

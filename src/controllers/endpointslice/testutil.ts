@@ -3,32 +3,8 @@ import { FakeClient, FakeClock, FakeInformerFactory, FakeRecorder } from "../../
 import type { KObject, WorkQueue } from "../../client/types.js";
 import type { ControllerContext } from "../types.js";
 
-/** Records what a controller asks of its queue; never hands out keys. */
-export class RecordingQueue implements WorkQueue {
-  readonly added: string[] = [];
-  readonly after: { key: string; delayMs: number }[] = [];
-  add(key: string): void {
-    this.added.push(key);
-  }
-  addAfter(key: string, delayMs: number): void {
-    this.after.push({ key, delayMs });
-  }
-  addRateLimited(key: string): void {
-    this.added.push(key);
-  }
-  forget(): void {}
-  numRequeues(): number {
-    return 0;
-  }
-  get(): Promise<string | undefined> {
-    return Promise.resolve(undefined);
-  }
-  done(): void {}
-  len(): number {
-    return 0;
-  }
-  shutDown(): void {}
-}
+import { RecordingQueue } from "../../client/fake.js";
+export { RecordingQueue };
 
 export interface TestEnv {
   clock: FakeClock;

@@ -21,7 +21,7 @@ import {
 } from "../../client/types.js";
 import { PatchError } from "../../apiserver/patch/index.js";
 import type { Controller, ControllerContext } from "../types.js";
-import { SimpleQueue } from "../job/queue.js";
+import { newWorkQueue } from "../../client/workqueue.js";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Graph, hasFinalizer, identityKey, type GraphNode, type Identity } from "./graph.js";
 
 export const RESYNC_PERIOD_MS = 30_000;
@@ -44,7 +44,7 @@ export class GarbageCollector implements Controller {
   readonly attemptToDelete: WorkQueue;
   readonly attemptToOrphan: WorkQueue;
   readonly graph: Graph;
-  private readonly resync = new SimpleQueue();
+  private readonly resync = newWorkQueue();
   private readonly recorder: EventRecorder;
   /** Types with informers, by group/resource. */
   private readonly monitored = new Map<string, ResourceType>();
@@ -55,8 +55,8 @@ export class GarbageCollector implements Controller {
     private readonly ctx: ControllerContext,
     opts: GarbageCollectorOptions = {},
   ) {
-    this.attemptToDelete = opts.attemptToDelete ?? new SimpleQueue();
-    this.attemptToOrphan = opts.attemptToOrphan ?? new SimpleQueue();
+    this.attemptToDelete = opts.attemptToDelete ?? newWorkQueue();
+    this.attemptToOrphan = opts.attemptToOrphan ?? newWorkQueue();
     this.recorder = ctx.recorder("garbage-collector-controller");
     this.graph = new Graph({
       attemptToDelete: (n, rateLimited) => (rateLimited ? this.attemptToDelete.addRateLimited(n.identity.uid) : this.attemptToDelete.add(n.identity.uid)),

@@ -4,6 +4,7 @@
  * finalizer and status.uncountedTerminatedPods, and sets conditions as kube 1.32 does
  * (SuccessCriteriaMet then Complete, FailureTarget then Failed). Decisions live in core.ts.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf, splitKey } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import { isNotFound, type EventRecorder, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
@@ -34,7 +35,7 @@ import {
   type BackoffRecord,
 } from "./core.js";
 import { completionIndexOf, firstPendingIndexes, formatIndexes, parseIndexes } from "./indexes.js";
-import { SimpleQueue, runWorkers } from "./queue.js";
+import { runWorkers } from "./queue.js";
 
 /** Pod events are batched into one sync a second later (kube's syncJobBatchPeriod). */
 export const SYNC_BATCH_MS = 1000;
@@ -55,7 +56,7 @@ interface Expectation {
 }
 
 export interface JobControllerOptions {
-  /** The work queue; a SimpleQueue by default. */
+  /** The work queue; src/client's by default. */
   queue?: WorkQueue;
 }
 
@@ -72,8 +73,8 @@ export class JobController implements Controller {
   private readonly finalizerExpectations = new Map<string, Set<string>>();
 
   constructor(private readonly ctx: ControllerContext, opts: JobControllerOptions = {}) {
-    this.queue = opts.queue ?? new SimpleQueue();
-    this.orphans = new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
+    this.orphans = newWorkQueue();
     this.jobs = ctx.informers.for<Job>(R.jobs);
     this.pods = ctx.informers.for(R.pods);
     this.recorder = ctx.recorder("job-controller");

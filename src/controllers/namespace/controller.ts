@@ -4,6 +4,7 @@
  * conditions kept on status, and once nothing is left the `kubernetes` finalizer is removed
  * from spec.finalizers through the finalize subresource (the API server then deletes it).
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import {
@@ -17,7 +18,7 @@ import {
 } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { rfc3339 } from "../util/pods.js";
-import { SimpleQueue, runWorkers } from "../job/queue.js";
+import { runWorkers } from "../job/queue.js";
 import {
   FINALIZER_ESTIMATE_SECONDS,
   FINALIZER_KUBERNETES,
@@ -60,7 +61,7 @@ export class NamespaceController implements Controller {
     private readonly ctx: ControllerContext,
     opts: NamespaceControllerOptions = {},
   ) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.namespaces = ctx.informers.for<NamespaceObject>(R.namespaces);
     const enqueue = (ns: NamespaceObject): void => {
       if (ns.metadata.deletionTimestamp) this.queue.addAfter(keyOf(ns), NAMESPACE_DELETION_GRACE_MS);

@@ -6,9 +6,10 @@
  * conditions and spec.unschedulable. Evicting pods from NoExecute-tainted nodes is the taint
  * eviction controller's job (taint-eviction.ts). Decisions live in core.ts.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { R } from "../../client/resources.js";
 import type { EventRecorder, Informer, KObject, Tombstone, WorkQueue } from "../../client/types.js";
-import { SimpleQueue, runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
+import { runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
 import type { Controller, ControllerContext } from "../types.js";
 import {
   DEFAULTS,
@@ -69,7 +70,7 @@ export class NodeLifecycleController implements Controller {
   constructor(private readonly ctx: ControllerContext, opts: NodeLifecycleControllerOptions = {}) {
     const { queue, ...rest } = opts;
     this.opts = { ...DEFAULTS, ...rest };
-    this.queue = queue ?? new SimpleQueue();
+    this.queue = queue ?? newWorkQueue();
     this.nodes = ctx.informers.for<Node>(R.nodes);
     this.leases = ctx.informers.for<Lease>(R.leases, { namespace: NODE_LEASE_NAMESPACE });
     this.pods = ctx.informers.for(R.pods);

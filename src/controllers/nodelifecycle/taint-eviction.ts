@@ -5,10 +5,11 @@
  * since the taint was first seen; pods tolerating them forever stay. Before deleting it sets
  * the pod's DisruptionTarget condition (reason DeletionByTaintManager).
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { isDeepStrictEqual } from "node:util";
 import { R } from "../../client/resources.js";
 import { isNotFound, type EventRecorder, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
-import { SimpleQueue, runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
+import { runWorkers, shutDownOnAbort } from "../endpoints/queue.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { matchingTolerations, minTolerationMs, nodeTaints, type Node, type Taint, type Toleration } from "./core.js";
 import { ensurePodNodeIndex, podsOnNode, setPodCondition } from "./nodes.js";
@@ -46,7 +47,7 @@ export class TaintEvictionController implements Controller {
   readonly scheduled = new Map<string, ScheduledEviction>();
 
   constructor(private readonly ctx: ControllerContext, opts: TaintEvictionControllerOptions = {}) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.nodes = ctx.informers.for<Node>(R.nodes);
     this.pods = ctx.informers.for(R.pods);
     ensurePodNodeIndex(this.pods);

@@ -9,7 +9,7 @@ import { R } from "../../client/resources.js";
 import { isNotFound, type Informer, type KObject, type WorkQueue } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
 import type { PodCondition } from "../util/pods.js";
-import { SimpleQueue } from "../job/queue.js";
+import { newWorkQueue } from "../../client/workqueue.js";
 import {
   DEFAULT_TERMINATED_POD_THRESHOLD,
   GC_CHECK_PERIOD_MS,
@@ -43,7 +43,7 @@ export class PodGCController implements Controller {
     private readonly ctx: ControllerContext,
     opts: PodGCOptions = {},
   ) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.threshold = opts.terminatedPodThreshold ?? DEFAULT_TERMINATED_POD_THRESHOLD;
     this.pods = ctx.informers.for(R.pods);
     this.nodes = ctx.informers.for(R.nodes);

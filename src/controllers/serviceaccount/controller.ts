@@ -3,10 +3,11 @@
  * every active namespace has a `default` ServiceAccount, created again when deleted. Keys are
  * namespace names; namespaces that are not Active (terminating) get nothing.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { R } from "../../client/resources.js";
 import { isAlreadyExists, type ApiError, type Informer, type KObject, type Tombstone, type WorkQueue } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
-import { SimpleQueue, runWorkers } from "../job/queue.js";
+import { runWorkers } from "../job/queue.js";
 
 /** The service accounts every namespace gets (kube-controller-manager's default list). */
 export const SERVICE_ACCOUNTS_TO_ENSURE = ["default"];
@@ -25,7 +26,7 @@ export class ServiceAccountsController implements Controller {
     private readonly ctx: ControllerContext,
     opts: ServiceAccountsControllerOptions = {},
   ) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.serviceAccounts = ctx.informers.for(R.serviceaccounts);
     this.namespaces = ctx.informers.for(R.namespaces);
     this.serviceAccounts.addEventHandler({

@@ -5,12 +5,13 @@
  * is read again (its TTL may have changed) and deleted with a uid precondition and Foreground
  * propagation, as kube does, so its pods go before it.
  */
+import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf, splitKey } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
 import { isNotFound, type Informer, type WorkQueue } from "../../client/types.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { finishedCondition, jobSpec, type Job } from "../job/api.js";
-import { SimpleQueue, runWorkers } from "../job/queue.js";
+import { runWorkers } from "../job/queue.js";
 
 export interface TTLAfterFinishedOptions {
   queue?: WorkQueue;
@@ -42,7 +43,7 @@ export class TTLAfterFinishedController implements Controller {
     private readonly ctx: ControllerContext,
     opts: TTLAfterFinishedOptions = {},
   ) {
-    this.queue = opts.queue ?? new SimpleQueue();
+    this.queue = opts.queue ?? newWorkQueue();
     this.jobs = ctx.informers.for<Job>(R.jobs);
     const enqueue = (job: Job): void => {
       if (needsCleanup(job)) this.queue.add(keyOf(job));
