@@ -107,15 +107,15 @@ export class SharedInformer<T extends KObject = KObject> implements Informer<T> 
   }
 
   /** Resolves once synced, or when the signal aborts. */
-  whenSynced(signal: AbortSignal): Promise<void> {
-    if (this.synced || signal.aborted) return Promise.resolve();
+  whenSynced(signal?: AbortSignal): Promise<void> {
+    if (this.synced || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
-        signal.removeEventListener("abort", done);
+        signal?.removeEventListener("abort", done);
         resolve();
       };
       this.syncedWaiters.push(done);
-      signal.addEventListener("abort", done, { once: true });
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 
@@ -344,7 +344,15 @@ export class SharedInformerFactory implements InformerFactory {
       const pending = [...this.informers.values()].filter((i) => !i.hasSynced());
       if (signal.aborted) throw new Error("informers: stopped before they synced");
       if (pending.length === 0) return;
-      await Promise.all(pending.map((i) => i.whenSynced(signal)));
+      // One abort listener for all of them (dozens of informers would trip Node's leak warning).
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        signal.addEventListener("abort", done, { once: true });
+        void Promise.all(pending.map((i) => i.whenSynced())).then(done);
+      });
     }
   }
 }
