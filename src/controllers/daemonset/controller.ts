@@ -4,6 +4,7 @@
  * creates and deletes daemon pods (decisions in core.ts), runs the rolling update and writes
  * status. Pods are pinned to their node through required node affinity; the scheduler binds them.
  */
+import { CountExpectations } from "../util/expectations.js";
 import { labelSelectorFromMeta, labelSelectorEmpty, matchesLabels, type LabelSelector } from "../../apiserver/selectors/index.js";
 import { keyOf, splitKey } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
@@ -24,15 +25,8 @@ import {
 
 /** kube's burstReplicas: the most pods created or deleted in one sync. */
 const BURST_REPLICAS = 250;
-const EXPECTATIONS_TTL_MS = 5 * 60_000;
 const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 15 * 60_000;
-
-interface Expectation {
-  adds: number;
-  dels: number;
-  at: number;
-}
 
 export interface DaemonSetControllerOptions {
   queue?: WorkQueue;
@@ -46,10 +40,11 @@ export class DaemonSetController implements Controller {
   private readonly nodes: Informer<Node>;
   private readonly revisions: Informer<ControllerRevision>;
   private readonly recorder: EventRecorder;
-  private readonly expectations = new Map<string, Expectation>();
+  private readonly expectations: CountExpectations;
   private readonly failedBackoff = new Map<string, { delayMs: number; at: number }>();
 
   constructor(private readonly ctx: ControllerContext, opts: DaemonSetControllerOptions = {}) {
+    this.expectations = new CountExpectations(() => ctx.clock.now());
     this.queue = opts.queue ?? newWorkQueue();
     this.sets = ctx.informers.for<DaemonSet>(R.daemonsets);
     this.pods = ctx.informers.for(R.pods);
@@ -90,8 +85,8 @@ export class DaemonSetController implements Controller {
     const ds = ref?.kind === "DaemonSet" ? this.sets.lister.get(pod.metadata.namespace, ref.name) : undefined;
     if (ds && ds.metadata.uid === ref?.uid) {
       const key = keyOf(ds);
-      if (!old && !deleted && !pod.metadata.deletionTimestamp) this.observe(key, "adds");
-      if (deleted) this.observe(key, "dels");
+      if (!old && !deleted && !pod.metadata.deletionTimestamp) this.expectations.observe(key, "adds");
+      if (deleted) this.expectations.observe(key, "dels");
       this.queue.add(key);
       const mrs = specOf(ds).minReadySeconds ?? 0;
       if (old && mrs > 0 && !isPodReady(old) && isPodReady(pod)) this.queue.addAfter(key, mrs * 1000);
@@ -115,20 +110,6 @@ export class DaemonSetController implements Controller {
 
   // ---- expectations (kube's ControllerExpectations) ----
 
-  private expect(key: string, adds: number, dels: number): void {
-    this.expectations.set(key, { adds, dels, at: this.ctx.clock.now() });
-  }
-
-  private observe(key: string, what: "adds" | "dels"): void {
-    const e = this.expectations.get(key);
-    if (e) e[what]--;
-  }
-
-  private satisfied(key: string): boolean {
-    const e = this.expectations.get(key);
-    return !e || (e.adds <= 0 && e.dels <= 0) || this.ctx.clock.now() - e.at > EXPECTATIONS_TTL_MS;
-  }
-
   // ---- sync ----
 
   async sync(key: string): Promise<void> {
@@ -150,14 +131,14 @@ export class DaemonSetController implements Controller {
     const { cur, old } = await this.constructHistory(ds, selector);
     const hash = cur.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? "";
 
-    if (!this.satisfied(key)) {
+    if (!this.expectations.satisfied(key)) {
       await this.writeStatus(ds, nodes, hash, selector, false);
       return;
     }
     let failure: unknown;
     try {
       await this.manage(ds, nodes, hash, selector);
-      if (this.satisfied(key) && specOf(ds).updateStrategy?.type === "RollingUpdate") {
+      if (this.expectations.satisfied(key) && specOf(ds).updateStrategy?.type === "RollingUpdate") {
         const nodeToPods = await this.nodeToDaemonPods(ds, selector, false);
         const d = rollingUpdateDecision(ds, nodes, nodeToPods, hash, this.ctx.clock.now());
         await this.syncNodes(ds, d.deletePods, d.createOn, hash);
@@ -216,7 +197,7 @@ export class DaemonSetController implements Controller {
     const creates = createOn.slice(0, BURST_REPLICAS);
     const deletes = deletePods.slice(0, BURST_REPLICAS);
     if (creates.length === 0 && deletes.length === 0) return;
-    this.expect(key, creates.length, deletes.length);
+    this.expectations.expect(key, creates.length, deletes.length);
     const template = daemonPodTemplate(ds, hash);
     const ref = newControllerRef(ds, R.daemonsets);
     const errors: string[] = [];
@@ -232,7 +213,7 @@ export class DaemonSetController implements Controller {
             this.recorder.event(ds, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name}`);
             return undefined;
           } catch (e) {
-            this.observe(key, "adds");
+            this.expectations.observe(key, "adds");
             this.recorder.event(ds, "Warning", "FailedCreate", `Error creating: ${errText(e)}`);
             return errText(e);
           }
@@ -243,7 +224,7 @@ export class DaemonSetController implements Controller {
       if (failed.length) {
         errors.push(...failed);
         // The rest of this sync's creations are skipped: stop expecting them.
-        for (let i = pos; i < creates.length; i++) this.observe(key, "adds");
+        for (let i = pos; i < creates.length; i++) this.expectations.observe(key, "adds");
         break;
       }
     }
@@ -253,7 +234,7 @@ export class DaemonSetController implements Controller {
           await this.ctx.client.delete(R.pods, ds.metadata.namespace, name);
           this.recorder.event(ds, "Normal", "SuccessfulDelete", `Deleted pod: ${name}`);
         } catch (e) {
-          this.observe(key, "dels");
+          this.expectations.observe(key, "dels");
           if (isNotFound(e)) return;
           this.recorder.event(ds, "Warning", "FailedDelete", `Error deleting: ${errText(e)}`);
           errors.push(errText(e));

@@ -4,6 +4,7 @@
  * finalizer and status.uncountedTerminatedPods, and sets conditions as kube 1.32 does
  * (SuccessCriteriaMet then Complete, FailureTarget then Failed). Decisions live in core.ts.
  */
+import { CountExpectations } from "../util/expectations.js";
 import { newWorkQueue } from "../../client/workqueue.js";
 import { keyOf, splitKey } from "../../client/cache.js";
 import { R } from "../../client/resources.js";
@@ -39,7 +40,6 @@ import { runWorkers } from "./queue.js";
 
 /** Pod events are batched into one sync a second later (kube's syncJobBatchPeriod). */
 export const SYNC_BATCH_MS = 1000;
-const EXPECTATIONS_TTL_MS = 5 * 60_000;
 const removeFinalizerPatch = { metadata: { [`$deleteFromPrimitiveList/finalizers`]: [JOB_TRACKING_FINALIZER] } };
 
 export const REASON_BACKOFF_LIMIT = "BackoffLimitExceeded";
@@ -48,12 +48,6 @@ export const REASON_DEADLINE = "DeadlineExceeded";
 export const MESSAGE_DEADLINE = "Job was active longer than specified deadline";
 export const REASON_COMPLETIONS = "CompletionsReached";
 export const MESSAGE_COMPLETIONS = "Reached expected number of succeeded pods";
-
-interface Expectation {
-  adds: number;
-  dels: number;
-  at: number;
-}
 
 export interface JobControllerOptions {
   /** The work queue; src/client's by default. */
@@ -68,11 +62,12 @@ export class JobController implements Controller {
   private readonly pods: Informer;
   private readonly recorder: EventRecorder;
   private readonly backoff = new Map<string, BackoffRecord>();
-  private readonly expectations = new Map<string, Expectation>();
+  private readonly expectations: CountExpectations;
   /** Pod UIDs whose finalizer removal was sent but not yet seen, per job key. */
   private readonly finalizerExpectations = new Map<string, Set<string>>();
 
   constructor(private readonly ctx: ControllerContext, opts: JobControllerOptions = {}) {
+    this.expectations = new CountExpectations(() => ctx.clock.now());
     this.queue = opts.queue ?? newWorkQueue();
     this.orphans = newWorkQueue();
     this.jobs = ctx.informers.for<Job>(R.jobs);
@@ -130,8 +125,8 @@ export class JobController implements Controller {
     }
     const key = keyOf(job);
     const deleting = final || !!pod.metadata.deletionTimestamp;
-    if (!oldPod && !deleting) this.observe(key, "adds");
-    if (deleting && (final || !oldPod?.metadata.deletionTimestamp)) this.observe(key, "dels");
+    if (!oldPod && !deleting) this.expectations.observe(key, "adds");
+    if (deleting && (final || !oldPod?.metadata.deletionTimestamp)) this.expectations.observe(key, "dels");
     if (final || !hasTrackingFinalizer(pod)) this.finalizerExpectations.get(key)?.delete(pod.metadata.uid ?? "");
     if (isJobFinished(job) && hasTrackingFinalizer(pod)) this.orphans.add(keyOf(pod));
     this.queue.addAfter(key, SYNC_BATCH_MS);
@@ -144,20 +139,6 @@ export class JobController implements Controller {
   }
 
   // ---- expectations: pod creations/deletions sent but not yet seen by the informer ----
-
-  private expect(key: string, adds: number, dels: number): void {
-    this.expectations.set(key, { adds, dels, at: this.ctx.clock.now() });
-  }
-
-  private observe(key: string, what: "adds" | "dels"): void {
-    const e = this.expectations.get(key);
-    if (e) e[what]--;
-  }
-
-  private satisfied(key: string): boolean {
-    const e = this.expectations.get(key);
-    return !e || (e.adds <= 0 && e.dels <= 0) || this.ctx.clock.now() - e.at > EXPECTATIONS_TTL_MS;
-  }
 
   // ---- orphan pods: drop the tracking finalizer of pods no running Job counts ----
 
@@ -203,7 +184,7 @@ export class JobController implements Controller {
     const status = (job.status ??= {}) as JobStatus;
     status.uncountedTerminatedPods ??= {};
     const uncounted = { succeeded: new Set(status.uncountedTerminatedPods.succeeded ?? []), failed: new Set(status.uncountedTerminatedPods.failed ?? []) };
-    const satisfied = this.satisfied(key);
+    const satisfied = this.expectations.satisfied(key);
     const expectedRm = this.finalizerExpectations.get(key) ?? new Set<string>();
     const pods = this.pods.lister.list(job.metadata.namespace).filter((p) => controllerRefOf(p)?.uid === job.metadata.uid);
     const activePods = pods.filter(isPodActive);
@@ -313,7 +294,7 @@ export class JobController implements Controller {
   ): Promise<{ active: number; error?: unknown }> {
     let active = activePods.length;
     if (isSuspended(job)) {
-      this.expect(key, 0, activePods.length);
+      this.expectations.expect(key, 0, activePods.length);
       const r = await this.deletePods(job, activePods, true);
       counts.terminating += r.deleted;
       counts.ready -= r.deletedReady;
@@ -322,7 +303,7 @@ export class JobController implements Controller {
     const want = wantActive(job, active, succeeded);
     const toDelete = activePodsForRemoval(job, activePods, Math.max(0, active - want)).slice(0, MAX_PODS_PER_SYNC);
     if (toDelete.length > 0) {
-      this.expect(key, 0, toDelete.length);
+      this.expectations.expect(key, 0, toDelete.length);
       const r = await this.deletePods(job, toDelete, true);
       counts.terminating += r.deleted;
       counts.ready -= r.deletedReady;
@@ -341,7 +322,7 @@ export class JobController implements Controller {
       indexes = firstPendingIndexes(succeededIndexes, activePods, diff, completionsOf(job) ?? 0);
       diff = indexes.length;
     }
-    this.expect(key, diff, 0);
+    this.expectations.expect(key, diff, 0);
     // Slow start: batches of 1, 2, 4, ... so a failing create (quota, admission) stops early.
     let created = 0;
     let failure: unknown;
@@ -356,7 +337,7 @@ export class JobController implements Controller {
       created += batch;
     }
     const skippedOrFailed = diff - (active - activePods.length);
-    for (let i = 0; i < skippedOrFailed; i++) this.observe(key, "adds");
+    for (let i = 0; i < skippedOrFailed; i++) this.expectations.observe(key, "adds");
     return { active, error: failure };
   }
 
@@ -392,7 +373,7 @@ export class JobController implements Controller {
           else {
             this.recorder.event(job, "Warning", "FailedDelete", `Error deleting: ${e instanceof Error ? e.message : String(e)}`);
             failure ??= e;
-            if (dropFinalizer) this.observe(keyOf(job), "dels");
+            if (dropFinalizer) this.expectations.observe(keyOf(job), "dels");
             return;
           }
         }

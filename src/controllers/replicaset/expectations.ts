@@ -5,7 +5,8 @@
  * deletion twice (deletionTimestamp, then the DELETE) lowers the count once. Records expire after
  * five minutes, as kube's, in case an event is lost.
  */
-export const EXPECTATIONS_TTL_MS = 5 * 60_000;
+import { EXPECTATIONS_TTL_MS } from "../util/expectations.js";
+export { EXPECTATIONS_TTL_MS };
 
 interface Record_ {
   adds: number;
