@@ -211,9 +211,9 @@ async function readObject(req: IncomingMessage, store: ResourceStore, query: URL
         throw errors.badRequest(`${gvk.kind} in version "${gvk.version}" cannot be handled as a ${gvk.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`);
       }
       for (const f of unknown) warnings.push(`unknown field "${f}"`);
+      deps.pruneUnknownFields?.(gvk, obj);
     }
-  }
-  deps.pruneUnknownFields?.(gvk, obj);
+  } else deps.pruneUnknownFields?.(gvk, obj);
   return obj;
 }
 

@@ -202,9 +202,24 @@ export function sortKeyFields(fields: KeyField[]): KeyField[] {
   return fields.sort((a, b) => compareStrings(a.name, b.name));
 }
 
-/** A canonical string for an element, for hashing (equal elements give equal strings). */
+/**
+ * A canonical string for an element, for hashing: elements equal under comparePE give equal
+ * strings and unequal ones different strings. Cheaper than serializePE (no Go escaping), since
+ * comparisons and validation hash every list item.
+ */
 export function peId(pe: PathElement): string {
-  return serializePE(pe);
+  if ("field" in pe) return `f:${pe.field}`;
+  if ("key" in pe) {
+    let s = "k:";
+    for (const k of pe.key) s += `${JSON.stringify(k.name)}=${scalarId(k.value)},`;
+    return s;
+  }
+  if ("value" in pe) return `v:${scalarId(pe.value)}`;
+  return `i:${pe.index}`;
+}
+
+function scalarId(v: unknown): string {
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? JSON.stringify(v) : goJSON(v);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,6 +337,9 @@ function mergeSorted<T>(a: T[], b: T[], get: (t: T) => PathElement, both: (x: T,
 }
 
 export function union(a: FieldSet, b: FieldSet): FieldSet {
+  // Sets are never changed once built, so an operand can be the answer.
+  if (b.members.length === 0 && b.children.length === 0) return a;
+  if (a.members.length === 0 && a.children.length === 0) return b;
   return {
     members: mergeSorted(a.members, b.members, self, (x) => x, true, true),
     children: mergeSorted(a.children, b.children, nodePE, (x, y) => ({ pe: x.pe, set: union(x.set, y.set) }), true, true),
@@ -338,15 +356,26 @@ export function intersection(a: FieldSet, b: FieldSet): FieldSet {
   };
 }
 
-/** Paths of a not in b (a child of a is kept even when its element is a member of b). */
+/**
+ * Paths of a not in b (a child of a is kept even when its element is a member of b); `a`
+ * itself when nothing is taken away, so that unchanged sets keep their identity (and their
+ * encoded FieldsV1, see managedfields.ts).
+ */
 export function difference(a: FieldSet, b: FieldSet): FieldSet {
-  return {
-    members: mergeSorted(a.members, b.members, self, () => undefined, true, false),
-    children: mergeSorted(a.children, b.children, nodePE, (x, y) => {
-      const r = difference(x.set, y.set);
-      return isEmpty(r) ? undefined : { pe: x.pe, set: r };
-    }, true, false),
-  };
+  if (b.members.length === 0 && b.children.length === 0) return a;
+  const members = mergeSorted(a.members, b.members, self, () => undefined, true, false);
+  const children = mergeSorted(a.children, b.children, nodePE, (x, y) => {
+    const r = difference(x.set, y.set);
+    if (r === x.set) return x;
+    return isEmpty(r) ? undefined : { pe: x.pe, set: r };
+  }, true, false);
+  return sameParts(a, members, children) ? a : { members, children };
+}
+
+function sameParts(a: FieldSet, members: PathElement[], children: SetNode[]): boolean {
+  if (members.length !== a.members.length || children.length !== a.children.length) return false;
+  for (let i = 0; i < children.length; i++) if (children[i] !== a.children[i]) return false;
+  return true;
 }
 
 /** Like difference, and also drops everything below a member of b. */

@@ -22,31 +22,47 @@ function zeroFacts(): Map<string, [string, string][]> {
 
 const scalarZero: Record<string, unknown> = { z: null, s: "", n: 0, b: false, d: "0s", q: "0" };
 
-/** A copy of `v` (of type `tr`) with Go's always-written fields filled in. */
+/**
+ * `v` (of type `tr`) with Go's always-written fields filled in: `v` itself where nothing is
+ * missing, else a copy sharing the unchanged parts. Callers read the result and never write it.
+ */
 export function goShape(types: TypeSystem, tr: TypeRef, v: unknown): unknown {
   if (Array.isArray(v)) {
     const el = types.resolve(tr)?.list?.element;
-    return el ? v.map((item) => goShape(types, el, item)) : v;
+    if (!el) return v;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const s = goShape(types, el, v[i]);
+      if (s !== v[i]) (out ??= v.slice())[i] = s;
+    }
+    return out ?? v;
   }
   if (typeof v !== "object" || v === null) return v;
   const atom = types.resolve(tr);
   const m = atom?.map;
   if (!m || m.relationship === "atomic") return v;
   const obj = v as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const [k, val] of Object.entries(obj)) {
+  let out: Record<string, unknown> | undefined;
+  for (const k in obj) {
+    const val = obj[k];
     const ft = m.fields?.get(k)?.type ?? m.element;
-    out[k] = ft ? goShape(types, ft, val) : val;
+    if (!ft) continue;
+    const s = goShape(types, ft, val);
+    if (s !== val) (out ??= { ...obj })[k] = s;
   }
   const name = refName(tr);
-  for (const [field, code] of (name && zeroFacts().get(name)) || []) {
-    if (field in out) continue;
-    if (code === "o") {
-      const ft = m.fields?.get(field)?.type;
-      out[field] = ft ? goShape(types, ft, {}) : {};
-    } else out[field] = scalarZero[code];
+  const zeros = name ? zeroFacts().get(name) : undefined;
+  if (zeros) {
+    for (const [field, code] of zeros) {
+      if (field in obj) continue;
+      out ??= { ...obj };
+      if (code === "o") {
+        const ft = m.fields?.get(field)?.type;
+        out[field] = ft ? goShape(types, ft, {}) : {};
+      } else out[field] = scalarZero[code];
+    }
   }
-  return out;
+  return out ?? v;
 }
 
 /**

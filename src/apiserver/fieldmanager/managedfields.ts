@@ -1,5 +1,5 @@
 import type { ManagedFieldsEntry } from "../api/types.js";
-import { compareStrings, fromFieldsV1, toFieldsV1, type FieldSet } from "./fieldpath.js";
+import { compareStrings, fromFieldsV1, toFieldsV1, type FieldSet, type FieldsV1 } from "./fieldpath.js";
 
 /**
  * metadata.managedFields in memory: one field set per manager identifier, with its apiVersion,
@@ -65,6 +65,37 @@ function timeSeconds(t: string | undefined): number {
   return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 }
 
+/*
+ * Every write decodes the object's managedFields and encodes them again, and objects made from
+ * one template (a ReplicaSet's pods) carry the same sets: decoded sets are kept by their JSON
+ * (field sets are never changed once built, so they can be shared), and a set's FieldsV1 is
+ * kept with it. The FieldsV1 objects are shared by the objects written; nothing writes into them.
+ */
+const DECODED_MAX = 1024;
+const decoded = new Map<string, FieldSet>();
+const encoded = new WeakMap<FieldSet, FieldsV1>();
+
+function decodeFieldsV1(f: unknown): FieldSet {
+  const key = JSON.stringify(f);
+  const hit = decoded.get(key);
+  if (hit) {
+    decoded.delete(key);
+    decoded.set(key, hit);
+    return hit;
+  }
+  const set = fromFieldsV1(f);
+  if (key.length > 64 * 1024) return set;
+  decoded.set(key, set);
+  if (decoded.size > DECODED_MAX) decoded.delete(decoded.keys().next().value!);
+  return set;
+}
+
+function encodeFieldsV1(set: FieldSet): FieldsV1 {
+  let f = encoded.get(set);
+  if (!f) encoded.set(set, (f = toFieldsV1(set)));
+  return f;
+}
+
 /** DecodeManagedFields: throws with kube's message when an entry is invalid. */
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[]): Managed {
   const m = emptyManaged();
@@ -77,7 +108,7 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[]): Man
     const id = managerIdentifier(e);
     let set: FieldSet;
     try {
-      set = fromFieldsV1(e.fieldsV1 ?? {});
+      set = decodeFieldsV1(e.fieldsV1 ?? {});
     } catch (err) {
       throw new Error(`error decoding versioned set from ${id}: error decoding set: ${(err as Error).message}`);
     }
@@ -104,7 +135,7 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] | undefine
     const t = m.times.get(id);
     if (t !== undefined) e.time = t;
     e.fieldsType = "FieldsV1";
-    e.fieldsV1 = toFieldsV1(vs.set);
+    e.fieldsV1 = encodeFieldsV1(vs.set);
     if (info.subresource) e.subresource = info.subresource;
     out.push(e);
   }

@@ -92,10 +92,16 @@ export class TypeSystem {
   /** The atom a reference leads to, with its override applied; undefined if unknown. */
   resolve(tr: TypeRef): Atom | undefined {
     if ("inline" in tr) return tr.inline;
+    // Every walk resolves every node: the answer is remembered per reference object.
+    const cached = this.resolved.get(tr);
+    if (cached !== undefined) return cached ?? undefined;
     const a = this.named(tr.named);
-    if (!a || !tr.mapRelationship || !a.map) return a;
-    return { ...a, map: { ...a.map, relationship: tr.mapRelationship } };
+    const r = !a || !tr.mapRelationship || !a.map ? a : { ...a, map: { ...a.map, relationship: tr.mapRelationship } };
+    this.resolved.set(tr, r ?? null);
+    return r;
   }
+
+  private readonly resolved = new WeakMap<TypeRef, Atom | null>();
 
   private named(name: string): Atom | undefined {
     let a = this.atoms.get(name);

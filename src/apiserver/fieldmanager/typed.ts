@@ -29,10 +29,20 @@ function isScalar(v: unknown): boolean {
 /** Narrows an atom to the part matching a value, as SMD's deduceAtom. */
 function deduce(a: Atom, v: Json): Atom {
   if (v === undefined || v === null) return a;
-  if (isScalar(v)) return a.scalar ? { scalar: a.scalar } : a;
-  if (Array.isArray(v)) return a.list ? { list: a.list } : a;
-  if (isObj(v)) return a.map ? { map: a.map } : a;
+  if (isScalar(v)) return a.scalar ? narrowed(a, "scalar") : a;
+  if (Array.isArray(v)) return a.list ? narrowed(a, "list") : a;
+  if (isObj(v)) return a.map ? narrowed(a, "map") : a;
   return a;
+}
+
+/** The atom cut down to one kind: itself when it has no other, else one copy made once. */
+const narrowings = new WeakMap<Atom, Partial<Record<keyof Atom, Atom>>>();
+function narrowed(a: Atom, kind: keyof Atom): Atom {
+  const kinds = (a.scalar ? 1 : 0) + (a.list ? 1 : 0) + (a.map ? 1 : 0);
+  if (kinds === 1) return a;
+  let m = narrowings.get(a);
+  if (!m) narrowings.set(a, (m = {}));
+  return (m[kind] ??= { [kind]: a[kind] } as Atom);
 }
 
 function sameAtom(a: Atom, b: Atom): boolean {
@@ -139,62 +149,69 @@ export function listItemPE(types: TypeSystem, list: ListType, item: Json): PathE
  */
 export function validate(t: Typed, v: Json, allowDuplicates = false): ValidationError[] {
   const errs: ValidationError[] = [];
-  const walk = (tr: TypeRef, val: Json, path: string) => {
+  // The path is kept as a stack of segments and printed only for an error: most values have none.
+  const segs: (string | PathElement)[] = []; // a string is a field name
+  const here = (extra?: string) => segs.map((x) => (typeof x === "string" ? `.${x}` : peString(x))).join("") + (extra ?? "");
+  const walk = (tr: TypeRef, val: Json) => {
     const a0 = t.types.resolve(tr);
     if (!a0) {
-      errs.push({ path, message: `schema error: no type found matching: ${"named" in tr ? tr.named : "inlined type"}` });
+      errs.push({ path: here(), message: `schema error: no type found matching: ${"named" in tr ? tr.named : "inlined type"}` });
       return;
     }
     const a = deduce(a0, val);
     if (a.map) {
       if (val === null || val === undefined) return;
       if (!isObj(val)) {
-        errs.push({ path, message: `expected map, got ${goValue(val)}` });
+        errs.push({ path: here(), message: `expected map, got ${goValue(val)}` });
         return;
       }
-      for (const [k, child] of Object.entries(val)) {
+      for (const k in val) {
         const ft = fieldType(a.map, k);
         if (!ft) {
-          errs.push({ path: `${path}.${k}`, message: "field not declared in schema" });
+          errs.push({ path: here(`.${k}`), message: "field not declared in schema" });
           return;
         }
-        walk(ft, child, `${path}.${k}`);
+        segs.push(k);
+        walk(ft, val[k]);
+        segs.pop();
       }
       return;
     }
     if (a.scalar) {
       const e = validateScalar(a.scalar, val, "");
-      if (e) errs.push({ path, message: e });
+      if (e) errs.push({ path: here(), message: e });
       return;
     }
     if (a.list) {
       if (val === null || val === undefined) return;
       if (!Array.isArray(val)) {
-        errs.push({ path, message: `expected list, got ${goValue(val)}` });
+        errs.push({ path: here(), message: `expected list, got ${goValue(val)}` });
         return;
       }
-      const seen = new Set<string>();
+      const seen = a.list.relationship === "associative" ? new Set<string>() : undefined;
       for (let i = 0; i < val.length; i++) {
         let pe: PathElement;
-        if (a.list.relationship !== "associative") pe = { index: i };
+        if (!seen) pe = { index: i };
         else {
           try {
             pe = listItemPE(t.types, a.list, val[i]);
           } catch (e) {
-            errs.push({ path, message: `element ${i}: ${(e as Error).message}` });
+            errs.push({ path: here(), message: `element ${i}: ${(e as Error).message}` });
             return;
           }
           const id = peId(pe);
-          if (seen.has(id) && !allowDuplicates) errs.push({ path, message: `duplicate entries for key ${peString(pe)}` });
+          if (seen.has(id) && !allowDuplicates) errs.push({ path: here(), message: `duplicate entries for key ${peString(pe)}` });
           seen.add(id);
         }
-        walk(a.list.element, val[i], path + peString(pe));
+        segs.push(pe);
+        walk(a.list.element, val[i]);
+        segs.pop();
       }
       return;
     }
-    errs.push({ path, message: `schema error: invalid atom: ${"named" in tr ? `named type: ${tr.named}` : "inlined"}` });
+    errs.push({ path: here(), message: `schema error: invalid atom: ${"named" in tr ? `named type: ${tr.named}` : "inlined"}` });
   };
-  walk(t.root, v, "");
+  walk(t.root, v);
   return errs;
 }
 
@@ -273,54 +290,79 @@ export interface Comparison {
 /** What changed from lhs to rhs, as field sets (SMD's TypedValue.Compare). */
 export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
   const c: Comparison = { removed: emptySet(), modified: emptySet(), added: emptySet() };
-  const walk = (tr: TypeRef, l: Json, r: Json, path: Path) => {
+  // One path stack for the whole walk: sets keep the elements, never the array.
+  const path: PathElement[] = [];
+  const walk = (tr: TypeRef, l: Json, r: Json): void => {
     const a0 = t.types.resolve(tr);
     if (!a0) return;
     const al = deduce(a0, l);
     const ar = deduce(a0, r);
-    let leaf = false;
-    const doLeaf = (main: boolean) => {
-      if (main) leaf = true;
-      if (l === undefined) insert(c.added, path);
-      else if (r === undefined) insert(c.removed, path);
-      else if (!valuesEqual(l, r)) insert(c.modified, path);
-    };
-    // Each side is read as the atom's kind; a side of another kind counts as absent.
-    const handle = (a: Atom, main: boolean) => {
-      if (a.map) {
-        const lm = isObj(l) ? l : undefined;
-        const rm = isObj(r) ? r : undefined;
-        const empty = (!lm || !Object.keys(lm).length) && (!rm || !Object.keys(rm).length);
-        if (a.map.relationship === "atomic" || empty) doLeaf(main);
-        else {
-          const keys = new Set([...Object.keys(lm ?? {}), ...Object.keys(rm ?? {})]);
-          for (const k of keys) walk(fieldType(a.map, k) ?? opaque, lm?.[k], rm?.[k], [...path, { field: k }]);
-        }
-      } else if (a.scalar) doLeaf(main);
-      else if (a.list) {
-        const ll = Array.isArray(l) ? l : undefined;
-        const rl = Array.isArray(r) ? r : undefined;
-        const empty = (!ll || !ll.length) && (!rl || !rl.length);
-        if (a.list.relationship === "atomic" || empty) doLeaf(main);
-        else compareListItems(a.list, ll ?? [], rl ?? [], path);
-      }
-    };
-    if (r === undefined) handle(al, true);
-    else if (l === undefined || sameAtom(al, ar)) handle(ar, true);
+    let leaf: boolean;
+    if (r === undefined) leaf = handle(al, true, l, r);
+    else if (l === undefined || sameAtom(al, ar)) leaf = handle(ar, true, l, r);
     else {
-      handle(al, false);
-      handle(ar, true);
+      handle(al, false, l, r);
+      leaf = handle(ar, true, l, r);
     }
     if (!leaf) {
       if (l === undefined) insert(c.added, path);
       else if (r === undefined) insert(c.removed, path);
     }
   };
-  const compareListItems = (list: ListType, l: Json[], r: Json[], path: Path) => {
+  /** A leaf: added, removed or modified as a whole. */
+  const doLeaf = (l: Json, r: Json): void => {
+    if (l === undefined) insert(c.added, path);
+    else if (r === undefined) insert(c.removed, path);
+    else if (!valuesEqual(l, r)) insert(c.modified, path);
+  };
+  // Each side is read as the atom's kind; a side of another kind counts as absent. Answers
+  // whether the value was compared as a leaf (on the main reading).
+  const handle = (a: Atom, main: boolean, l: Json, r: Json): boolean => {
+    if (a.map) {
+      const lm = isObj(l) ? l : undefined;
+      const rm = isObj(r) ? r : undefined;
+      if (a.map.relationship === "atomic" || (!hasKeys(lm) && !hasKeys(rm))) {
+        doLeaf(l, r);
+        return main;
+      }
+      const m = a.map;
+      if (lm) {
+        for (const k in lm) {
+          path.push({ field: k });
+          walk(fieldType(m, k) ?? opaque, lm[k], rm?.[k]);
+          path.pop();
+        }
+      }
+      if (rm) {
+        for (const k in rm) {
+          if (lm && k in lm) continue;
+          path.push({ field: k });
+          walk(fieldType(m, k) ?? opaque, undefined, rm[k]);
+          path.pop();
+        }
+      }
+      return false;
+    }
+    if (a.scalar) {
+      doLeaf(l, r);
+      return main;
+    }
+    if (a.list) {
+      const ll = Array.isArray(l) ? l : undefined;
+      const rl = Array.isArray(r) ? r : undefined;
+      if (a.list.relationship === "atomic" || ((!ll || !ll.length) && (!rl || !rl.length))) {
+        doLeaf(l, r);
+        return main;
+      }
+      compareListItems(a.list, ll ?? [], rl ?? []);
+    }
+    return false;
+  };
+  const compareListItems = (list: ListType, l: Json[], r: Json[]) => {
     const order: { pe: PathElement; id: string }[] = [];
     const lv = new Map<string, Json[]>();
     const rv = new Map<string, Json[]>();
-    for (const [items, m, addOrder] of [[l, lv, true], [r, rv, false]] as const) {
+    const index = (items: Json[], m: Map<string, Json[]>, addOrder: boolean) => {
       for (const item of items) {
         const pe = safePE(t, list, item);
         if (!pe) continue;
@@ -332,25 +374,34 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
           if (addOrder || !lv.has(id)) order.push({ pe, id });
         }
       }
-    }
+    };
+    index(l, lv, true);
+    index(r, rv, false);
     for (const { pe, id } of order) {
       const ls = lv.get(id) ?? [];
       const rs = rv.get(id) ?? [];
-      const p = [...path, pe];
-      if (ls.length <= 1 && rs.length <= 1) walk(list.element, ls[0], rs[0], p);
+      path.push(pe);
+      if (ls.length <= 1 && rs.length <= 1) walk(list.element, ls[0], rs[0]);
       else if (ls.length >= 2 && rs.length >= 2) {
-        if (!valuesEqual(ls, rs)) insert(c.modified, p);
+        if (!valuesEqual(ls, rs)) insert(c.modified, path);
       } else if (ls.length >= 2) {
-        if (rs.length) walk(list.element, undefined, rs[0], p);
-        insert(c.removed, p);
+        if (rs.length) walk(list.element, undefined, rs[0]);
+        insert(c.removed, path);
       } else {
-        if (ls.length) walk(list.element, ls[0], undefined, p);
-        insert(c.added, p);
+        if (ls.length) walk(list.element, ls[0], undefined);
+        insert(c.added, path);
       }
+      path.pop();
     }
   };
-  walk(t.root, lhs, rhs, []);
+  walk(t.root, lhs, rhs);
   return c;
+}
+
+function hasKeys(o: Obj | undefined): boolean {
+  if (!o) return false;
+  for (const _ in o) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

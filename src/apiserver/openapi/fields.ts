@@ -44,27 +44,51 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Calls `unknown(path)` for every unknown key; deletes the key when it returns true. */
+/**
+ * Calls `unknown(path)` for every unknown key; deletes the key when it returns true. The path
+ * is kept as a stack of segments (keys, and item indices as numbers) and printed only for an
+ * unknown key: most bodies have none.
+ */
 function walk(schema: Schema, value: unknown, path: string, unknown: (path: string) => boolean): void {
-  const s = resolve(schema);
-  if (!s || value === null || value === undefined) return;
-  const at = (key: string) => (path ? `${path}.${key}` : key);
-  if (s.properties) {
-    if (!isObject(value)) return;
-    for (const key of Object.keys(value)) {
-      const p = s.properties[key];
-      if (p) walk(p, value[key], at(key), unknown);
-      else if (unknown(at(key))) delete value[key];
+  const segs: (string | number)[] = [];
+  const at = (key: string) => {
+    let p = path;
+    for (const x of segs) p = typeof x === "number" ? `${p}[${x}]` : p ? `${p}.${x}` : x;
+    return p ? `${p}.${key}` : key;
+  };
+  const visit = (schema: Schema, value: unknown): void => {
+    const s = resolve(schema);
+    if (!s || value === null || value === undefined) return;
+    if (s.properties) {
+      if (!isObject(value)) return;
+      for (const key in value) {
+        const p = s.properties[key];
+        if (p) {
+          segs.push(key);
+          visit(p, value[key]);
+          segs.pop();
+        } else if (unknown(at(key))) delete value[key];
+      }
+      return;
     }
-    return;
-  }
-  if (s.items) {
-    if (Array.isArray(value)) value.forEach((v, i) => walk(s.items!, v, `${path}[${i}]`, unknown));
-    return;
-  }
-  if (typeof s.additionalProperties === "object" && isObject(value)) {
-    for (const key of Object.keys(value)) walk(s.additionalProperties, value[key], at(key), unknown);
-  }
+    if (s.items) {
+      if (!Array.isArray(value)) return;
+      for (let i = 0; i < value.length; i++) {
+        segs.push(i);
+        visit(s.items, value[i]);
+        segs.pop();
+      }
+      return;
+    }
+    if (typeof s.additionalProperties === "object" && isObject(value)) {
+      for (const key in value) {
+        segs.push(key);
+        visit(s.additionalProperties, value[key]);
+        segs.pop();
+      }
+    }
+  };
+  visit(schema, value);
 }
 
 /**
