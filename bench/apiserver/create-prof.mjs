@@ -1,7 +1,8 @@
 // Profiles one request kind: `kplane up` under --cpu-prof, N pod creates and, with --get, 5 s
 // of GETs of them (admin certificate, 16 connections), then the self and inclusive views of
 // bench/apiserver/profile.mjs. A development aid for the cost of a path
-// (node bench/apiserver/create-prof.mjs [count] [--get] [--no-build]).
+// (node bench/apiserver/create-prof.mjs [count] [--lifecycle] [--get] [--no-build]); --lifecycle
+// adds a pods/binding and a pods/status patch per pod (what the scheduler and a kubelet write).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,10 @@ try {
   await load({ kind: "ensure", objects: [{ path: "/api/v1/namespaces/default/serviceaccounts", body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "default" } } }] });
   const r = await load({ kind: "create", ns: "default", prefix: "bench", from: 0, to: count, conns: 16 });
   console.log(`create ${count}: ${Math.round(r.requests / r.wallS)}/s, server CPU ${Math.round((1e6 * r.serverCpuS) / r.requests)} µs/req, p99 ${r.latency.p99.toFixed(1)} ms`);
+  if (process.argv.includes("--lifecycle")) {
+    const l = await load({ kind: "lifecycle", ns: "default", prefix: "bench", from: 0, to: count, conns: 16 });
+    console.log(`binding + status patch: ${Math.round(l.requests / l.wallS)}/s, server CPU ${Math.round((1e6 * l.serverCpuS) / l.requests)} µs/req, p99 ${l.latency.p99.toFixed(1)} ms${l.errors ? `, ${l.errors} errors (first HTTP ${l.firstError})` : ""}`);
+  }
   if (process.argv.includes("--get")) {
     const g = await load({ kind: "get", ns: "default", prefix: "bench", count, conns: 16, durationS: 5 });
     console.log(`get: ${Math.round(g.requests / g.wallS)}/s, server CPU ${Math.round((1e6 * g.serverCpuS) / g.requests)} µs/req, p99 ${g.latency.p99.toFixed(1)} ms`);

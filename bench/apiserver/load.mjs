@@ -91,6 +91,49 @@ const workloads = {
     return { requests: reqs.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
   },
 
+  /**
+   * What the scheduler and a kubelet write for each pod: a pods/binding, then a strategic-merge
+   * patch of pods/status to Running with the Ready conditions (`requests` counts both).
+   */
+  async lifecycle() {
+    const reqs = [];
+    for (let i = spec.from; i < spec.to; i++) {
+      const name = podName(spec.prefix, i);
+      const binding = { apiVersion: "v1", kind: "Binding", metadata: { name, namespace: spec.ns }, target: { apiVersion: "v1", kind: "Node", name: `node-${1 + (i % 100)}` } };
+      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const cond = (type) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: now });
+      const status = { status: { phase: "Running", podIP: `10.244.0.${1 + (i % 250)}`, podIPs: [{ ip: `10.244.0.${1 + (i % 250)}` }], hostIP: "10.0.0.1", startTime: now,
+        conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(cond),
+        containerStatuses: [{ name: "app", ready: true, started: true, restartCount: 0, image: "registry.example.com/team/bench-app:1.4.2", imageID: "", containerID: `containerd://${i}`, state: { running: { startedAt: now } } }] } };
+      reqs.push([rawRequest("POST", `${podsPath(spec.ns)}/${name}/binding`, hostHeader, JSON.stringify(binding)),
+        rawRequest("PATCH", `${podsPath(spec.ns)}/${name}/status`, hostHeader, JSON.stringify(status), "application/strategic-merge-patch+json")]);
+    }
+    const conns = await openConns(spec.conns);
+    const r = await measured(async () => {
+      const lat = [];
+      let next = 0;
+      let errors = 0;
+      let firstError;
+      await Promise.all(conns.map(async (c) => {
+        while (next < reqs.length) {
+          const [bind, patch] = reqs[next++];
+          for (const [req, ok] of [[bind, 201], [patch, 200]]) {
+            const t0 = performance.now();
+            const res = await c.send(req);
+            lat.push(performance.now() - t0);
+            if (res.status !== ok) {
+              errors++;
+              firstError ??= res.status;
+            }
+          }
+        }
+      }));
+      return { lat, errors, firstError };
+    });
+    conns.forEach((c) => c.close());
+    return { requests: r.lat.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
+  },
+
   async get() {
     const q = spec.query ? `?${spec.query}` : "";
     const reqs = [];

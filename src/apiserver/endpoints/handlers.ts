@@ -561,7 +561,13 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
     if (!isObject(obj.metadata)) obj.metadata = {};
     // Unknown fields: the patch's own strict findings, then the patched object's.
     const unknown = [...result.strictErrors];
-    if (deps.unknownFields && mode !== "Ignore") unknown.push(...deps.unknownFields(gvk, obj).map((f) => `unknown field "${f}"`));
+    // The prune walk below has nothing to do when the walk for unknown fields found none.
+    let prune = true;
+    if (deps.unknownFields && mode !== "Ignore") {
+      const found = deps.unknownFields(gvk, obj);
+      prune = found.length > 0;
+      unknown.push(...found.map((f) => `unknown field "${f}"`));
+    }
     if (unknown.length && mode === "Strict") {
       throw new ApiError(patchFailureStatus(invalidPatch(result.invalidValue(), `strict decoding error: ${unknown.join(", ")}`)));
     }
@@ -569,7 +575,7 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
       reported = true;
       warnings.push(...unknown);
     }
-    deps.pruneUnknownFields?.(gvk, obj);
+    if (prune) deps.pruneUnknownFields?.(gvk, obj);
     dropNulls(obj);
     // A resourceVersion the patch set (or replaced) is a precondition; none means the current one.
     if (obj.metadata.resourceVersion === undefined) obj.metadata.resourceVersion = current.metadata.resourceVersion;

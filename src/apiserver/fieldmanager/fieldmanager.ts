@@ -9,6 +9,7 @@ import {
 import { customRootType, rootType } from "./schema.js";
 import { compare, MergeError, toFieldSet, validate, validationErrorsString, type Typed } from "./typed.js";
 import { updaterApply, updaterUpdate, type RawConflict, type UpdaterOptions } from "./updater.js";
+import { copyJSON } from "../../util/json.js";
 
 /**
  * kube-apiserver's field manager (k8s.io/apimachinery managedfields/internal), as one pipeline
@@ -278,7 +279,7 @@ function applyInner(ctx: Ctx, live: KObject | undefined, applied: KObject, manag
     return { error: { code: 500, message: `failed to create typed patch object (${objectGVKNN(applied, ctx.gvk)}): ${validationErrorsString(errs)}` } };
   }
   // Deep: the merge result shares untouched subtrees with this copy, and live may be a cached object.
-  const liveObj = live ? withoutManagedFields(structuredClone(live)) : {};
+  const liveObj = live ? withoutManagedFields(copyJSON(live)) : {};
   let r;
   try {
     r = updaterApply(updaterOptions(ctx), liveObj, applied, ctx.version, managed.fields, id, force);
@@ -335,12 +336,12 @@ export function apply(live: KObject | undefined, applied: KObject, manager: stri
   let object = r.object;
   // lastAppliedUpdater: keep kubectl's annotation in step when it is there.
   if (manager === "kubectl" && typeof object.metadata?.annotations?.[LAST_APPLIED] === "string" && object.metadata.annotations[LAST_APPLIED] !== "") {
-    object = structuredClone(object);
+    object = copyJSON(object);
     const annotations: Record<string, string> = { ...object.metadata.annotations!, [LAST_APPLIED]: buildLastApplied(applied) };
     if (annotationsSize(annotations) > TOTAL_ANNOTATION_SIZE_LIMIT) delete annotations[LAST_APPLIED];
     object.metadata.annotations = annotations;
   }
-  return { object: setManagedFields(structuredClone(object), r.managed) };
+  return { object: setManagedFields(copyJSON(object), r.managed) };
 }
 
 function allowedConflictsFromLastApplied(ctx: Ctx, live: KObject): FieldSet | undefined {
@@ -363,7 +364,7 @@ function allowedConflictsFromLastApplied(ctx: Ctx, live: KObject): FieldSet | un
 
 /** The annotation's value: the applied configuration without the annotation, as Go encodes it. */
 function buildLastApplied(applied: KObject): string {
-  const copy = structuredClone(applied) as Record<string, unknown>;
+  const copy = copyJSON(applied) as Record<string, unknown>;
   const meta = copy.metadata as Record<string, unknown> | undefined;
   const ann = meta?.annotations;
   if (ann && typeof ann === "object" && !Array.isArray(ann)) delete (ann as Record<string, unknown>)[LAST_APPLIED];

@@ -9,6 +9,7 @@ import {
 } from "../validation/index.js";
 import type { ResourceInfo, Strategy, StrategyContext } from "./types.js";
 import { defaultResetFields, ignoreManagedFieldsTimestamps, updateManagedFields, type FieldManagerOptions } from "../fieldmanager/index.js";
+import { copyJSON } from "../../util/json.js";
 
 /**
  * The generic registry store (kube's genericregistry.Store): one per served resource, doing
@@ -77,8 +78,9 @@ export function timestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+/** A deep copy of a stored (JSON) value; see util/json.ts for why not structuredClone. */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  return copyJSON(v);
 }
 
 /** Side effects some resources need around writes (Service ClusterIP and NodePort allocation). */

@@ -13,6 +13,7 @@ import { validateContainerOnlyForPod } from "./containers.js";
 import { defaultPodSpec, validatePodSpec, validateSeccompAnnotationsAndFields, validateTolerations } from "./podspec.js";
 import { podQOSClass } from "./resources.js";
 import { ensureObj, int, isObj, jsonDiff, metaTime, num, obj, objs, s, strMap, validateIP, validateQualifiedName, type Json } from "./util.js";
+import { copyJSON } from "../../../util/json.js";
 
 const mirrorPodAnnotation = "kubernetes.io/config.mirror";
 
@@ -189,7 +190,7 @@ function validateUpdate(pod: KObject, old: KObject): FieldError[] {
   errs.push(...validateOnlyDeletedSchedulingGates(spec.schedulingGates, oldSpec.schedulingGates));
   if (jsonEqual(spec, oldSpec)) return errs;
   // Copy the mutable fields from the old spec; anything left different is a forbidden change.
-  const munged = structuredClone(spec);
+  const munged = copyJSON(spec);
   for (const k of ["containers", "initContainers"]) {
     objs(munged[k]).forEach((c, i) => {
       const prev = objs(oldSpec[k])[i];
@@ -222,7 +223,7 @@ function validateUpdate(pod: KObject, old: KObject): FieldError[] {
 
 function setOrDelete(o: Json, k: string, v: unknown): void {
   if (v === undefined) delete o[k];
-  else o[k] = structuredClone(v);
+  else o[k] = copyJSON(v);
 }
 
 function validateOnlyAddedTolerations(now: unknown, before: unknown): FieldError[] {
@@ -338,7 +339,7 @@ const status: SubresourceStrategy = {
 /** Only spec.ephemeralContainers changes through pods/ephemeralcontainers; the rest is the stored pod. */
 const ephemeralContainers: SubresourceStrategy = {
   prepareForUpdate(pod, old) {
-    const next = structuredClone(old);
+    const next = copyJSON(old);
     const spec = ensureObj(next, "spec");
     const wanted = obj(pod.spec).ephemeralContainers;
     if (wanted === undefined) delete spec.ephemeralContainers;
