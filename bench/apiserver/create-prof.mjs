@@ -15,7 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5000);
 if (!process.argv.includes("--no-build")) execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit", cwd: root });
 const profDir = mkdtempSync(join(tmpdir(), "kplane-create-prof-"));
-const server = await startUp(root, { cpuProfDir: profDir });
+const server = await startUp(root, { cpuProfDir: profDir, nodeArgs: (process.env.KPLANE_NODE_ARGS ?? "").split(" ").filter(Boolean) });
 const load = (spec) => new Promise((resolve, reject) => {
   const p = spawn(process.execPath, [join(root, "bench", "apiserver", "load.mjs"), JSON.stringify({ ...spec, target: server.target, serverPid: server.pid })], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
