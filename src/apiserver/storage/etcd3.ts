@@ -7,7 +7,7 @@ import {
 import type { EtcdClient } from "../../store/client/types.js";
 import type { KObject } from "../api/types.js";
 import {
-  asPrefix, continueExpiredMessage, decodeContinue, decodeObject, encodeContinue, encodeObject, errorStatus,
+  asPrefix, atResourceVersion, continueExpiredMessage, decodeContinue, decodeObject, encodeContinue, encodeObject, errorStatus,
   expiredStatus, fromBytes, fromEtcdError, inconsistentContinueMessage, isCompacted, isFutureRevision,
   listExpiredMessage, parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion, watchExpiredMessage,
 } from "./codec.js";
@@ -17,6 +17,7 @@ import {
   type WatchOptions,
 } from "./interface.js";
 import { encodeItem } from "./item.js";
+import { copyJSON } from "../../util/json.js";
 import { WatchQueue } from "./watchQueue.js";
 
 export interface Etcd3Options {
@@ -65,6 +66,14 @@ const modEquals = (key: Uint8Array, rev: bigint) => ({
   result: Compare_CompareResult.EQUAL,
   targetUnion: { case: "modRevision" as const, value: rev },
 });
+
+/**
+ * The object just written, at its revision: the writer's own object (shallow copy) unless it
+ * carries what the stored form leaves out (selfLink), when the stored JSON is read back.
+ */
+function asWritten(key: string, obj: KObject, data: string, rev: bigint): KObject {
+  return obj.metadata?.selfLink === undefined ? atResourceVersion(obj, rev) : decodeObject(key, data, rev);
+}
 
 /** The kv a txn's failure branch read back (GetOnFailure), or undefined when the key is gone. */
 function failureKv(t: TxnResponse): KeyValue | undefined {
@@ -159,11 +168,13 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     return stateOf(key, r.kvs[0], ignoreNotFound);
   };
 
-  /** The state a cached object stands for (it may be stale; writes compare its revision). */
-  const stateFromObject = (key: string, obj: KObject): ObjState => {
-    const data = encodeObject(obj);
+  /**
+   * The state a cached object stands for (it may be stale; writes compare its revision). The
+   * cache's object is shared and only read here; whoever changes it gets a copy (below).
+   */
+  const stateFromObject = (_key: string, obj: KObject): ObjState => {
     const rev = BigInt(obj.metadata.resourceVersion ?? "0");
-    return { obj: decodeObject(key, data, rev), rev, data };
+    return { obj, rev, data: encodeObject(obj) };
   };
 
   const txn = (compareKey: Uint8Array, rev: bigint, success: TxnOp[], getOnFailure: boolean): Promise<TxnResponse> =>
@@ -194,7 +205,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
       const k = toBytes(key);
       const t = await txn(k, 0n, [{ request: { case: "requestPut", value: { key: k, value: toBytes(data), lease } } }], false);
       if (!t.succeeded) throw storageError("KeyExists", key);
-      return decodeObject(key, data, t.header!.revision);
+      // The caller's object as written, at its revision (no second parse of what was just encoded).
+      return asWritten(key, obj, data, t.header!.revision);
     } catch (e) {
       throw fromEtcdError(e, key);
     }
@@ -352,7 +364,7 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
         let ret;
         try {
           // tryUpdate gets its own copy: it may change it in place.
-          ret = await tryUpdate(st.data !== undefined ? decodeObject(key, st.data, st.rev) : undefined);
+          ret = await tryUpdate(st.obj !== undefined ? copyJSON(st.obj) : undefined);
         } catch (e) {
           if (isCurrent) throw e;
           const seen = st.rev;
@@ -391,7 +403,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
           isCurrent = true;
           continue;
         }
-        return decodeObject(key, data, t.header!.revision);
+        // What was written is tryUpdate's own object: it is the answer, at the new revision.
+        return asWritten(key, ret as KObject, data, t.header!.revision);
       }
     } catch (e) {
       throw fromEtcdError(e, key);
