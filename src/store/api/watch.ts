@@ -79,7 +79,9 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
       return cachedHeader.bytes;
     };
     const send = (resp: WatchResponse) => {
-      if (!closed) call.send(toBinary(WatchResponseSchema, resp));
+      if (closed) return;
+      if (call.sendMessage) call.sendMessage(resp);
+      else call.send(toBinary(WatchResponseSchema, resp));
     };
 
     const sink: WatchSink = {
@@ -88,7 +90,10 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         const sw = watchers.get(BigInt(w.id));
         if (!sw) return;
         sw.idle = false;
-        if (sw.fragment) {
+        if (call.sendMessage) {
+          // In process: the response as a message (fragmenting is for a wire's size limit).
+          if (!closed) call.sendMessage(create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) }));
+        } else if (sw.fragment) {
           const resp = create(WatchResponseSchema, { header: header(rev), watchId: BigInt(w.id), events: evs.map(toPbEvent) });
           sendFragments(resp, opts.maxRequestBytes + grpcOverheadBytes, send);
         } else if (!closed) {

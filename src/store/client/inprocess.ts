@@ -82,6 +82,11 @@ class InProcessWatch extends WatchStreamBase {
         queueMicrotask(() => self.deliver(resp));
         return true;
       },
+      // Responses as messages: no encoding on the server side and no decoding here.
+      sendMessage(resp) {
+        if (self.closed) return;
+        queueMicrotask(() => self.deliver(resp));
+      },
       bufferedBytes: 0,
       onDrain: () => {},
       end(status?: CallStatus) {

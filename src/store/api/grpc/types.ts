@@ -1,6 +1,7 @@
 // The seam between the transport and the gRPC services: bytes in, bytes out.
 
 import type { CallStatus } from './status.js';
+import type { WatchResponse } from "../gen/rpc_pb.js";
 
 export interface CallContext {
   /** Request headers other than pseudo-headers, lower-case names ("token", "authorization"). */
@@ -29,6 +30,11 @@ export interface ServerCall extends CallContext {
    * `bufferedBytes` reached the high-water mark (then wait for onDrain, or drop the client).
    */
   send(msg: Uint8Array): boolean;
+  /**
+   * In-process calls only: takes a watch response as a message, so that neither side encodes
+   * nor decodes it. Streams that have it get every response through it instead of send().
+   */
+  sendMessage?(msg: WatchResponse): void;
   /** Bytes queued on this call and not yet handed to the socket. */
   readonly bufferedBytes: number;
   /** Called when bufferedBytes drops back to 0 after send() returned false. */
