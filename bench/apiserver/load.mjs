@@ -72,6 +72,33 @@ async function closedLoopFor(conns, reqs, durationS, okStatus) {
 
 const podsPath = (ns) => `/api/v1/namespaces/${ns}/pods`;
 
+/** Runs each sequence of [request, expected status] in order, sequences spread over the connections. */
+async function sequences(seqs) {
+  const conns = await openConns(spec.conns);
+  const r = await measured(async () => {
+    const lat = [];
+    let next = 0;
+    let errors = 0;
+    let firstError;
+    await Promise.all(conns.map(async (c) => {
+      while (next < seqs.length) {
+        for (const [req, ok] of seqs[next++]) {
+          const t0 = performance.now();
+          const res = await c.send(req);
+          lat.push(performance.now() - t0);
+          if (res.status !== ok) {
+            errors++;
+            firstError ??= res.status;
+          }
+        }
+      }
+    }));
+    return { lat, errors, firstError };
+  });
+  conns.forEach((c) => c.close());
+  return { requests: r.lat.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
+}
+
 const workloads = {
   /** Creates each of `spec.objects` ({ path, body }) unless it exists. */
   async ensure() {
@@ -132,6 +159,26 @@ const workloads = {
     });
     conns.forEach((c) => c.close());
     return { requests: r.lat.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
+  },
+
+  /**
+   * What deleting a bound pod costs: a graceful DELETE (sets deletionTimestamp), the kubelet's
+   * status patch (containers terminated), then its final DELETE with grace period 0.
+   */
+  async teardown() {
+    const reqs = [];
+    for (let i = spec.from; i < spec.to; i++) {
+      const name = podName(spec.prefix, i);
+      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const status = { status: { phase: "Running", conditions: [{ type: "Ready", status: "False", lastProbeTime: null, lastTransitionTime: now }],
+        containerStatuses: [{ name: "app", ready: false, started: false, restartCount: 0, image: "registry.example.com/team/bench-app:1.4.2", imageID: "", containerID: `containerd://${i}`,
+          state: { terminated: { exitCode: 143, reason: "Error", startedAt: now, finishedAt: now } } }] } };
+      const final = { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0 };
+      reqs.push([[rawRequest("DELETE", `${podsPath(spec.ns)}/${name}`, hostHeader), 200],
+        [rawRequest("PATCH", `${podsPath(spec.ns)}/${name}/status`, hostHeader, JSON.stringify(status), "application/strategic-merge-patch+json"), 200],
+        [rawRequest("DELETE", `${podsPath(spec.ns)}/${name}`, hostHeader, JSON.stringify(final)), 200]]);
+    }
+    return sequences(reqs);
   },
 
   async get() {

@@ -519,7 +519,7 @@ export class ResourceStore {
           (cur) => {
             if (!cur) throw errors.notFound(this.gr, name);
             checkPre(cur);
-            const next = clone(cur);
+            const next = cur; // the storage's own copy for this attempt
             const meta = next.metadata;
             if (wantFinalizer) {
               const other = wantFinalizer === "orphan" ? "foregroundDeletion" : "orphan";

@@ -441,8 +441,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
           isCurrent = true;
           continue;
         }
-        // The last state, at the deletion's revision.
-        return decodeObject(key, st.data!, t.header!.revision);
+        // The last state, at the deletion's revision (a copy: st.obj may be the cache's).
+        return atResourceVersion(copyJSON(st.obj!), t.header!.revision);
       }
     } catch (e) {
       throw fromEtcdError(e, key);
