@@ -36,9 +36,14 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function valueRank(v: unknown): number {
+  return typeof v === "number" ? 0 : typeof v === "string" ? 1 : typeof v === "boolean" ? 2 : Array.isArray(v) ? 3 : isMap(v) ? 4 : 5;
+}
+
 /** SMD's total order of values: numbers < strings < booleans < lists < maps < null. */
 export function compareValues(a: unknown, b: unknown): number {
-  const rank = (v: unknown) => (typeof v === "number" ? 0 : typeof v === "string" ? 1 : typeof v === "boolean" ? 2 : Array.isArray(v) ? 3 : isMap(v) ? 4 : 5);
+  if (typeof a === "string" && typeof b === "string") return compareStrings(a, b);
+  const rank = valueRank;
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
@@ -264,7 +269,15 @@ const nodePE = (n: SetNode) => n.pe;
 function insertMember(members: PathElement[], pe: PathElement): void {
   const i = lowerBound(members, pe, self);
   if (i < members.length && comparePE(members[i]!, pe) === 0) return;
-  members.splice(i, 0, pe);
+  insertAt(members, i, pe);
+}
+
+/** arr.splice(i, 0, x) without the array of removed items splice allocates. */
+function insertAt<T>(arr: T[], i: number, x: T): void {
+  let j = arr.length;
+  arr.push(x);
+  for (; j > i; j--) arr[j] = arr[j - 1]!;
+  arr[i] = x;
 }
 
 function hasMember(members: PathElement[], pe: PathElement): boolean {
@@ -277,7 +290,7 @@ export function descend(s: FieldSet, pe: PathElement): FieldSet {
   const i = lowerBound(s.children, pe, nodePE);
   if (i < s.children.length && comparePE(s.children[i]!.pe, pe) === 0) return s.children[i]!.set;
   const set = emptySet();
-  s.children.splice(i, 0, { pe, set });
+  insertAt(s.children, i, { pe, set });
   return set;
 }
 
