@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FieldError, KObject } from "../api/types.js";
 import { apply as applyConfig, APPLY_PATCH_TYPE, conflictMessage, managerOrUserAgent, validatePatchOptions } from "../fieldmanager/index.js";
-import { pruneEmptyMaps } from "../openapi/index.js";
+import { dropTypedNulls, pruneEmptyMaps } from "../openapi/index.js";
 import { applyPatchWithDetails, CUSTOM_RESOURCE_PATCH_TYPES, invalidPatch, PatchError, patchFailureStatus, supportsStrategicMerge, type PatchType } from "../patch/index.js";
 import { invalidCauses, invalidMessage, validateFieldManager } from "../validation/index.js";
 import { ApiError, errors } from "../api/status.js";
@@ -517,18 +517,6 @@ const patchTypeOf: Record<string, PatchType> = {
   "application/strategic-merge-patch+json": "strategic",
 };
 
-/** Members set to null are absent once kube decodes the patched JSON into its typed object. */
-function dropNulls(v: unknown): void {
-  if (Array.isArray(v)) {
-    for (const x of v) dropNulls(x);
-  } else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === null) delete v[k];
-      else dropNulls(x);
-    }
-  }
-}
-
 function patchFailure(e: unknown): unknown {
   return e instanceof PatchError ? new ApiError(patchFailureStatus(e.failure)) : e;
 }
@@ -605,7 +593,8 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
       warnings.push(...unknown);
     }
     if (prune) deps.pruneUnknownFields?.(gvk, obj);
-    dropNulls(obj);
+    // Members set to null are absent once kube decodes the patched JSON into its typed object.
+    dropTypedNulls(gvk, obj);
     // A resourceVersion the patch set (or replaced) is a precondition; none means the current one.
     if (obj.metadata.resourceVersion === undefined) obj.metadata.resourceVersion = current.metadata.resourceVersion;
     if (obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);

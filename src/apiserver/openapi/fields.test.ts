@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pruneUnknownFields, unknownFields } from "./fields.js";
+import { dropTypedNulls, pruneUnknownFields, unknownFields } from "./fields.js";
 
 const deployment = { group: "apps", version: "v1", kind: "Deployment" };
 const pod = { group: "", version: "v1", kind: "Pod" };
@@ -89,4 +89,22 @@ test("pruneUnknownFields drops what unknownFields reports", () => {
   pruneUnknownFields({ group: "", version: "v1", kind: "ConfigMap" }, obj);
   assert.deepEqual(obj, { metadata: { name: "c" }, data: { a: "b" }, immutable: true });
   assert.deepEqual(unknownFields({ group: "", version: "v1", kind: "ConfigMap" }, obj), []);
+});
+
+test("dropTypedNulls: typed members set to null go, free-form values (RawExtension) keep theirs", () => {
+  const rev = {
+    apiVersion: "apps/v1", kind: "ControllerRevision", metadata: { name: "r", labels: null, annotations: { a: null } },
+    data: { spec: { template: { metadata: { creationTimestamp: null }, spec: { containers: null } } } }, revision: 1,
+  };
+  dropTypedNulls({ group: "apps", version: "v1", kind: "ControllerRevision" }, rev);
+  assert.deepEqual(rev, {
+    apiVersion: "apps/v1", kind: "ControllerRevision", metadata: { name: "r", annotations: {} },
+    data: { spec: { template: { metadata: { creationTimestamp: null }, spec: { containers: null } } } }, revision: 1,
+  });
+  const pod = { metadata: { name: "p", labels: null }, spec: { nodeSelector: null, containers: [{ name: "c", image: null }] } };
+  dropTypedNulls({ group: "", version: "v1", kind: "Pod" }, pod);
+  assert.deepEqual(pod, { metadata: { name: "p" }, spec: { containers: [{ name: "c" }] } });
+  const cr = { spec: { a: null, b: { c: null } } };
+  dropTypedNulls({ group: "example.com", version: "v1", kind: "Widget" }, cr);
+  assert.deepEqual(cr, { spec: { b: {} } });
 });

@@ -92,6 +92,58 @@ function walk(schema: Schema, value: unknown, path: string, unknown: (path: stri
 }
 
 /**
+ * Removes members set to null, as decoding into kube's typed objects leaves them absent; free-form
+ * values (RawExtension such as ControllerRevision.data, apiextensions JSON) are carried as raw
+ * bytes by kube and keep theirs. A kind without a built-in definition loses every null member.
+ */
+export function dropTypedNulls(gvk: GroupVersionKind, obj: unknown): void {
+  const name = definitionOfKind(gvk);
+  const def = name ? definition(name) : undefined;
+  if (def) dropNullsBySchema(def, obj);
+  else dropAllNulls(obj);
+}
+
+function dropAllNulls(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (const x of v) dropAllNulls(x);
+  } else if (isObject(v)) {
+    for (const k in v) {
+      if (v[k] === null) delete v[k];
+      else dropAllNulls(v[k]);
+    }
+  }
+}
+
+function dropNullsBySchema(schema: Schema, value: unknown): void {
+  const s = resolve(schema);
+  if (!s || value === null || value === undefined) return;
+  if (s.properties) {
+    if (!isObject(value)) return;
+    for (const key in value) {
+      const v = value[key];
+      if (v === null) delete value[key];
+      else {
+        const p = s.properties[key];
+        if (p) dropNullsBySchema(p, v);
+        else dropAllNulls(v); // an unknown field: pruned, or kept as the request had it
+      }
+    }
+    return;
+  }
+  if (s.items) {
+    if (Array.isArray(value)) for (const v of value) dropNullsBySchema(s.items, v);
+    return;
+  }
+  if (typeof s.additionalProperties === "object" && isObject(value)) {
+    for (const key in value) {
+      if (value[key] === null) delete value[key];
+      else dropNullsBySchema(s.additionalProperties, value[key]);
+    }
+  }
+  // Anything else is free-form: kept as sent.
+}
+
+/**
  * Removes empty maps (`data: {}`, `labels: {}`): kube's Go types declare their maps
  * `omitempty`, so an empty one is gone once a body is decoded and encoded again.
  */

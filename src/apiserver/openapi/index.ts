@@ -4,7 +4,7 @@ import { discoveryPath, gvPath, resourcePaths, rootPaths, CUSTOM_PATCH_TYPES, PA
 import { encodeV2Document } from "./v2proto.js";
 import { closure, definition, definitionOfKind, definitionToV3, toV2, DELETE_OPTIONS, META, WATCH_EVENT, type Schema } from "./schemas.js";
 
-export { unknownFields, pruneUnknownFields, pruneEmptyMaps } from "./fields.js";
+export { unknownFields, pruneUnknownFields, pruneEmptyMaps, dropTypedNulls } from "./fields.js";
 /** The built-in schemas, for server-side strategic merge and apply (merge keys, list types). */
 export { definition, definitionOfKind } from "./schemas.js";
 export type { Schema } from "./schemas.js";
