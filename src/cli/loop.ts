@@ -8,8 +8,8 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, type EventBroadcaster, type RestConfig } from "../client/index.js";
-import { runControllers } from "../controllers/manager.js";
+import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, type EventBroadcaster, type LeaderElectionTiming, type RestConfig } from "../client/index.js";
+import { runControllers, type ControllerOptions } from "../controllers/manager.js";
 import type { ControllerContext } from "../controllers/types.js";
 import { startSimulatedNodes, type SimulatedNodesHandle, type SimulatedNodesOptions } from "../node/index.js";
 import { newScheduler } from "../scheduler/index.js";
@@ -25,6 +25,15 @@ export interface ControlLoopOptions {
   nodeOptions?: Omit<SimulatedNodesOptions, "count">;
   /** Lead through Leases (kube's default for separate processes; `kplane up` runs one copy and skips it). */
   leaderElect: boolean;
+  /** --leader-elect-lease-duration, -renew-deadline, -retry-period (client-go's defaults when absent). */
+  leaderElection?: Partial<LeaderElectionTiming>;
+  /**
+   * Called when a component loses its lease while the loop is not stopping. kube's components
+   * exit then (a new process campaigns afresh); the CLI does the same.
+   */
+  onLeadershipLost?(component: string): void;
+  /** Flags of single controllers (e.g. the node lifecycle controller's grace periods). */
+  controllerOptions?: ControllerOptions;
 }
 
 export interface RunningControlLoop {
@@ -56,7 +65,23 @@ export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
   const running: Promise<unknown>[] = [];
   const lead = (name: string, ctx: ControllerContext, run: (s: AbortSignal) => Promise<void>): Promise<void> =>
     o.leaderElect
-      ? runLeaderElection({ client: ctx.client, namespace: "kube-system", name, identity: `${hostname()}_${randomUUID()}`, signal, log, onStartedLeading: run })
+      ? runLeaderElection({
+          client: ctx.client,
+          namespace: "kube-system",
+          name,
+          identity: `${hostname()}_${randomUUID()}`,
+          ...o.leaderElection,
+          signal,
+          log,
+          onStartedLeading: (leading) => {
+            // Every controller and informer handler listens on the leadership signal too.
+            setMaxListeners(0, leading);
+            return run(leading);
+          },
+          onStoppedLeading: () => {
+            if (!signal.aborted) o.onLeadershipLost?.(name);
+          },
+        })
       : run(signal);
 
   // Nodes add an index to the pod informer: they come before informers start.
@@ -65,7 +90,7 @@ export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
   if (o.controllers !== false) {
     const selection = o.controllers;
     const ctx = contextFor("kube-controller-manager");
-    running.push(lead("kube-controller-manager", ctx, (s) => runControllers(ctx, s, selection)));
+    running.push(lead("kube-controller-manager", ctx, (s) => runControllers(ctx, s, selection, o.controllerOptions)));
   }
   if (o.scheduler) {
     const ctx = contextFor("kube-scheduler");

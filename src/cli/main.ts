@@ -10,6 +10,11 @@ const int = (v: string): number => {
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`invalid value ${JSON.stringify(v)}: not an integer`);
   return n;
 };
+const positiveInt = (v: string): number => {
+  const n = int(v);
+  if (n <= 0) throw new InvalidArgumentError(`invalid value ${JSON.stringify(v)}: must be greater than 0`);
+  return n;
+};
 /** Go-style durations ("10m", "1h", "500ms") in milliseconds. */
 const duration = (v: string): number => {
   try {
@@ -129,10 +134,14 @@ program
   .option("--etcd-listen-client-urls <urls>", "also serve the embedded store's etcd API here (default: not served)", list, [])
   .option("--nodes <n>", "simulated nodes to run (no containers run on them)", int, 3)
   .option("--no-control-loop", "serve the API only: no controllers, scheduler or simulated nodes")
+  .option("--node-monitor-period <duration>", "how often the node lifecycle controller checks nodes (default 5s)", duration)
+  .option("--node-monitor-grace-period <duration>", "how long a node may go without a heartbeat before it is marked unhealthy (default 50s)", duration)
   .action(async (o: Record<string, unknown>) => {
     const running = await up({
       controlLoop: o.controlLoop !== false,
       nodes: o.nodes as number,
+      ...(o.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: o.nodeMonitorPeriod as number } : {}),
+      ...(o.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod as number } : {}),
       dataDir: o.dataDir as string,
       bindAddress: o.bindAddress as string,
       securePort: o.securePort as number,
@@ -214,24 +223,62 @@ program
 /** kube's boolean flags take `--flag`, `--flag=true` and `--flag=false`. */
 const boolFlag = (v: unknown): boolean => v !== false && v !== "false" && v !== "0";
 
+/** Keeps the fields that were given (commander leaves flags without defaults undefined). */
+const given = <T extends Record<string, unknown>>(fields: T): Partial<T> =>
+  Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** kube's --leader-elect-lease-duration, --leader-elect-renew-deadline, --leader-elect-retry-period. */
+const leaderElectFlags = (c: Command): Command =>
+  c
+    .option("--leader-elect-lease-duration <duration>", "how long non-leaders wait after the last observed renewal before taking the lease (default 15s)", duration)
+    .option("--leader-elect-renew-deadline <duration>", "how long the leader retries renewing before it gives up leading (default 10s)", duration)
+    .option("--leader-elect-retry-period <duration>", "how long candidates wait between tries to acquire or renew (default 2s)", duration);
+
 /** Runs control-loop components against a kubeconfig until a signal. */
 async function runLoopCommand(o: Record<string, unknown>, parts: { controllers: string[] | false; scheduler: boolean; nodes: number }, what: string): Promise<void> {
-  const { loadKubeconfig } = await import("../client/index.js");
+  const { loadKubeconfig, leaderElectionTimingError, LEADER_ELECTION_DEFAULTS } = await import("../client/index.js");
   const { startControlLoop } = await import("./loop.js");
   const kubeconfig = (o.kubeconfig as string | undefined) ?? process.env.KUBECONFIG;
   if (!kubeconfig) {
     log.error("a kubeconfig is required (--kubeconfig or $KUBECONFIG)", {});
     process.exit(1);
   }
+  const seconds = (ms: unknown): number | undefined => (ms === undefined ? undefined : (ms as number) / 1000);
+  const leaderElection = given({
+    leaseDurationSeconds: seconds(o.leaderElectLeaseDuration),
+    renewDeadlineSeconds: seconds(o.leaderElectRenewDeadline),
+    retryPeriodSeconds: seconds(o.leaderElectRetryPeriod),
+  });
+  const leaderElect = boolFlag(o.leaderElect);
+  const invalid = leaderElect ? leaderElectionTimingError({ ...LEADER_ELECTION_DEFAULTS, ...leaderElection }) : undefined;
+  if (invalid) {
+    log.error(`invalid leader election flags: ${invalid}`, {});
+    process.exit(1);
+  }
   const loop = startControlLoop({
     config: loadKubeconfig(kubeconfig),
     ...parts,
-    leaderElect: boolFlag(o.leaderElect),
+    leaderElect,
+    leaderElection,
+    // As kube-controller-manager and kube-scheduler: a lost lease ends the process (a fresh one campaigns again).
+    onLeadershipLost: (component) => {
+      log.error("leaderelection lost", { lease: `kube-system/${component}` });
+      process.exit(1);
+    },
+    controllerOptions: {
+      nodeLifecycle: given({
+        nodeMonitorPeriodMs: o.nodeMonitorPeriod as number | undefined,
+        nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriod as number | undefined,
+        nodeStartupGracePeriodMs: o.nodeStartupGracePeriod as number | undefined,
+      }),
+    },
     nodeOptions: {
       ...(o.namePrefix ? { namePrefix: o.namePrefix as string } : {}),
       ...(o.firstIndex !== undefined ? { firstIndex: o.firstIndex as number } : {}),
       ...(o.podManifestPath ? { podManifestPath: o.podManifestPath as string } : {}),
+      ...(o.fileCheckFrequency !== undefined ? { manifestCheckMs: o.fileCheckFrequency as number } : {}),
       ...(o.jobPodDuration !== undefined ? { jobPodDurationMs: o.jobPodDuration as number } : {}),
+      ...(o.nodeLeaseDurationSeconds !== undefined ? { leaseDurationSeconds: o.nodeLeaseDurationSeconds as number } : {}),
     },
   });
   process.stdout.write(`kplane ${what} is running against ${kubeconfig}\n`);
@@ -239,20 +286,26 @@ async function runLoopCommand(o: Record<string, unknown>, parts: { controllers: 
   onSignals(() => loop.stop());
 }
 
-program
-  .command("controller-manager")
-  .description("Run kplane's controllers (deployment, replicaset, job, namespace, garbage collector, ...) against an API server.")
-  .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
-  .option("--controllers <list>", "controllers to run: * for all, name, -name (kube's syntax)", list, ["*"])
-  .option("--leader-elect [bool]", "lead through the kube-system/kube-controller-manager Lease", true)
+leaderElectFlags(
+  program
+    .command("controller-manager")
+    .description("Run kplane's controllers (deployment, replicaset, job, namespace, garbage collector, ...) against an API server.")
+    .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
+    .option("--controllers <list>", "controllers to run: * for all, name, -name (kube's syntax)", list, ["*"])
+    .option("--leader-elect [bool]", "lead through the kube-system/kube-controller-manager Lease", true),
+)
+  .option("--node-monitor-period <duration>", "how often the node lifecycle controller checks nodes (default 5s)", duration)
+  .option("--node-monitor-grace-period <duration>", "how long a node may go without a heartbeat before it is marked unhealthy (default 50s)", duration)
+  .option("--node-startup-grace-period <duration>", "how long a new node may take to post Ready before it is marked unhealthy (default 1m0s)", duration)
   .action((o: Record<string, unknown>) => runLoopCommand(o, { controllers: o.controllers as string[], scheduler: false, nodes: 0 }, "controller-manager"));
 
-program
-  .command("scheduler")
-  .description("Run kplane's scheduler (default-scheduler) against an API server.")
-  .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
-  .option("--leader-elect [bool]", "lead through the kube-system/kube-scheduler Lease", true)
-  .action((o: Record<string, unknown>) => runLoopCommand(o, { controllers: false, scheduler: true, nodes: 0 }, "scheduler"));
+leaderElectFlags(
+  program
+    .command("scheduler")
+    .description("Run kplane's scheduler (default-scheduler) against an API server.")
+    .option("--kubeconfig <file>", "kubeconfig of the API server (default: $KUBECONFIG)")
+    .option("--leader-elect [bool]", "lead through the kube-system/kube-scheduler Lease", true),
+).action((o: Record<string, unknown>) => runLoopCommand(o, { controllers: false, scheduler: true, nodes: 0 }, "scheduler"));
 
 program
   .command("node")
@@ -262,6 +315,8 @@ program
   .option("--name-prefix <prefix>", "node names are <prefix><index>", "node-")
   .option("--first-index <n>", "index of the first node (give each process its own range)", int, 1)
   .option("--pod-manifest-path <dir>", "static pod manifests every node runs as mirror pods")
+  .option("--file-check-frequency <duration>", "how often the static pod manifests are read again (default 20s)", duration)
+  .option("--node-lease-duration-seconds <n>", "duration of each node's Lease; it is renewed every quarter of it (default 40)", positiveInt)
   .option("--job-pod-duration <d>", "how long pods of Jobs run before they succeed", duration, 1000)
   .action((o: Record<string, unknown>) => runLoopCommand({ ...o, leaderElect: false }, { controllers: false, scheduler: false, nodes: o.count as number }, "node"));
 

@@ -27,6 +27,9 @@ export interface UpOptions {
   /** Run the controller manager, the scheduler and `nodes` simulated nodes in this process. */
   controlLoop?: boolean;
   nodes?: number;
+  /** kube-controller-manager's --node-monitor-period / --node-monitor-grace-period, in ms. */
+  nodeMonitorPeriodMs?: number;
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface RunningUp {
@@ -85,6 +88,12 @@ export async function up(o: UpOptions): Promise<RunningUp> {
     nodes: o.nodes ?? 3,
     // One copy runs in this process: no election to wait for.
     leaderElect: false,
+    controllerOptions: {
+      nodeLifecycle: {
+        ...(o.nodeMonitorPeriodMs !== undefined ? { nodeMonitorPeriodMs: o.nodeMonitorPeriodMs } : {}),
+        ...(o.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs } : {}),
+      },
+    },
   });
   log.info("kplane is up", { ms: Math.round(performance.now() - started), apiserver: apiserver.url, dataDir, nodes: loop?.nodeNames.length ?? 0 });
   return {

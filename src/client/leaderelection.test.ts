@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FakeClient, FakeClock } from "./fake.js";
-import { microTime, runLeaderElection, type Lease } from "./leaderelection.js";
+import { leaderElectionTimingError, microTime, runLeaderElection, type Lease } from "./leaderelection.js";
 import { R } from "./resources.js";
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -58,4 +58,34 @@ test("a held lease is taken only after it stood unchanged for leaseDuration by t
   assert.equal(stopped, true, "lost leadership ends the run");
   assert.equal(client.objectsOf<Lease>(R.leases)[0]!.spec?.holderIdentity, "thief", "nothing released that was not ours");
   ac.abort();
+});
+
+test("timings are checked as client-go's NewLeaderElector checks them", async () => {
+  assert.equal(leaderElectionTimingError({ leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 }), undefined);
+  assert.equal(leaderElectionTimingError({ leaseDurationSeconds: 5, renewDeadlineSeconds: 4, retryPeriodSeconds: 1 }), undefined);
+  assert.equal(leaderElectionTimingError({ leaseDurationSeconds: 10, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 }), "leaseDuration must be greater than renewDeadline");
+  assert.equal(leaderElectionTimingError({ leaseDurationSeconds: 15, renewDeadlineSeconds: 2.4, retryPeriodSeconds: 2 }), "renewDeadline must be greater than retryPeriod*JitterFactor");
+  assert.equal(leaderElectionTimingError({ leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 0 }), "retryPeriod must be greater than zero");
+  const ac = new AbortController();
+  await assert.rejects(
+    runLeaderElection({ client: new FakeClient(new FakeClock()), namespace: "kube-system", name: "l", identity: "me", leaseDurationSeconds: 3, renewDeadlineSeconds: 4, signal: ac.signal, log: quiet, onStartedLeading() {} }),
+    /leaseDuration must be greater than renewDeadline/,
+  );
+});
+
+test("the lease records its duration in whole seconds", async () => {
+  const clock = new FakeClock();
+  const client = new FakeClient(clock);
+  const ac = new AbortController();
+  let leading = false;
+  const done = runLeaderElection({
+    client, namespace: "kube-system", name: "l", identity: "me",
+    leaseDurationSeconds: 2.5, renewDeadlineSeconds: 0.05, retryPeriodSeconds: 0.01,
+    clock, log: quiet, signal: ac.signal, releaseOnCancel: false,
+    onStartedLeading: () => void (leading = true),
+  });
+  for (let i = 0; i < 200 && !leading; i++) await sleep(5);
+  assert.equal(client.objectsOf<Lease>(R.leases)[0]!.spec?.leaseDurationSeconds, 2);
+  ac.abort();
+  await done;
 });

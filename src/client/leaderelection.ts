@@ -61,19 +61,38 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** client-go's JitterFactor: waits between tries are retryPeriod * [1, 2.2). */
-const jitter = (ms: number): number => ms * (1 + Math.random() * 1.2);
+const JITTER_FACTOR = 1.2;
+const jitter = (ms: number): number => ms * (1 + Math.random() * JITTER_FACTOR);
+
+/** kube-controller-manager's and kube-scheduler's --leader-elect-* defaults. */
+export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 } as const;
+
+export interface LeaderElectionTiming {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** What is wrong with a timing, worded as client-go's NewLeaderElector; undefined when it is valid. */
+export function leaderElectionTimingError(t: LeaderElectionTiming): string | undefined {
+  if (t.leaseDurationSeconds <= t.renewDeadlineSeconds) return "leaseDuration must be greater than renewDeadline";
+  if (t.renewDeadlineSeconds <= JITTER_FACTOR * t.retryPeriodSeconds) return "renewDeadline must be greater than retryPeriod*JitterFactor";
+  if (!(t.leaseDurationSeconds > 0)) return "leaseDuration must be greater than zero";
+  if (!(t.renewDeadlineSeconds > 0)) return "renewDeadline must be greater than zero";
+  if (!(t.retryPeriodSeconds > 0)) return "retryPeriod must be greater than zero";
+  return undefined;
+}
 
 /**
  * Campaigns until leading, leads until leadership is lost or the signal aborts, then resolves
  * (as client-go's Run: to campaign again, call it again).
  */
 export async function runLeaderElection(c: LeaderElectionConfig): Promise<void> {
-  const leaseDuration = c.leaseDurationSeconds ?? 15;
-  const renewDeadline = (c.renewDeadlineSeconds ?? 10) * 1000;
-  const retryPeriod = (c.retryPeriodSeconds ?? 2) * 1000;
-  if (!(leaseDuration * 1000 > renewDeadline) || !(renewDeadline > retryPeriod * 1.2)) {
-    throw new Error("leader election: need leaseDuration > renewDeadline > 1.2 * retryPeriod");
-  }
+  const leaseDuration = c.leaseDurationSeconds ?? LEADER_ELECTION_DEFAULTS.leaseDurationSeconds;
+  const renewDeadline = (c.renewDeadlineSeconds ?? LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds) * 1000;
+  const retryPeriod = (c.retryPeriodSeconds ?? LEADER_ELECTION_DEFAULTS.retryPeriodSeconds) * 1000;
+  const invalid = leaderElectionTimingError({ leaseDurationSeconds: leaseDuration, renewDeadlineSeconds: renewDeadline / 1000, retryPeriodSeconds: retryPeriod / 1000 });
+  if (invalid) throw new Error(`leader election: ${invalid}`);
   const clock = c.clock ?? realClock;
   const log = c.log ?? defaultLog;
   const elector = new Elector(c, clock, leaseDuration, log);
@@ -133,7 +152,8 @@ class Elector {
     const now = this.clock.now();
     const mine: LeaseSpec = {
       holderIdentity: this.c.identity,
-      leaseDurationSeconds: this.leaseDuration,
+      // Whole seconds on the wire, as client-go writes int32(LeaseDuration / time.Second).
+      leaseDurationSeconds: Math.max(1, Math.trunc(this.leaseDuration)),
       acquireTime: microTime(now),
       renewTime: microTime(now),
       leaseTransitions: 0,

@@ -5,6 +5,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
+import tls from "node:tls";
 import { ApiError } from "./types.js";
 
 export interface TransportRequest {
@@ -42,29 +43,41 @@ export interface HttpTransportConfig {
   cert?: string | Buffer;
   key?: string | Buffer;
   insecureSkipTLSVerify?: boolean;
+  /** Connections kept for requests (watches have their own); more requests wait for one. Default 64. */
+  maxConnections?: number;
 }
 
-/** node:http(s) with one keep-alive Agent per transport (HTTP/1.1; watches hold a socket each). */
+const DEFAULT_MAX_CONNECTIONS = 64;
+
+/**
+ * node:http(s) over keep-alive Agents (HTTP/1.1): one for requests, with a bounded pool of
+ * connections, and one for watches, which hold a socket each for as long as they run. Both
+ * share one TLS context, built once: without it every new connection parsed the key and
+ * certificates again, and a burst of requests (a replica set creating 500 pods) opened
+ * hundreds of connections, each a full handshake for client and server, most of them closed
+ * again as soon as the burst was over.
+ */
 export function httpTransport(config: HttpTransportConfig): Transport & { close(): void } {
   const base = new URL(config.server);
   const secure = base.protocol === "https:";
   if (!secure && base.protocol !== "http:") throw new Error(`unsupported server URL ${config.server}`);
   const prefix = base.pathname.replace(/\/+$/, "");
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        ca: config.ca,
-        cert: config.cert,
-        key: config.key,
+  const max = Math.max(1, config.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+  const tlsOptions: https.AgentOptions = secure
+    ? {
+        secureContext: tls.createSecureContext({ ca: config.ca, cert: config.cert, key: config.key }),
         rejectUnauthorized: !config.insecureSkipTLSVerify,
         // The server's certificate names what the kubeconfig names (an IP or a host).
         // (SNI takes host names only; for an IP, Node checks the certificate against the IP.)
         servername: isIP(base.hostname.replace(/^\[|\]$/g, "")) ? undefined : base.hostname || undefined,
-      })
-    : new http.Agent({ keepAlive: true });
+      }
+    : {};
+  const newAgent = (o: http.AgentOptions): http.Agent => (secure ? new https.Agent({ ...o, ...tlsOptions }) : new http.Agent(o));
+  const agent = newAgent({ keepAlive: true, maxSockets: max, maxFreeSockets: max, scheduling: "lifo" });
+  const watchAgent = newAgent({ keepAlive: true });
   const mod = secure ? https : http;
 
-  const open = (req: TransportRequest): Promise<http.IncomingMessage> =>
+  const open = (req: TransportRequest, agent: http.Agent): Promise<http.IncomingMessage> =>
     new Promise((resolve, reject) => {
       if (req.signal?.aborted) return reject(connectionError(new Error("request aborted")));
       const headers: Record<string, string> = { ...req.headers };
@@ -98,7 +111,7 @@ export function httpTransport(config: HttpTransportConfig): Transport & { close(
 
   return {
     async request(req) {
-      const res = await open(req);
+      const res = await open(req, agent);
       const chunks: Buffer[] = [];
       try {
         for await (const c of res) chunks.push(c as Buffer);
@@ -108,11 +121,12 @@ export function httpTransport(config: HttpTransportConfig): Transport & { close(
       return { status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString("utf8") };
     },
     async stream(req) {
-      const res = await open(req);
+      const res = await open(req, watchAgent);
       return { status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body: quietly(res) };
     },
     close() {
       agent.destroy();
+      watchAgent.destroy();
     },
   };
 }

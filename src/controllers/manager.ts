@@ -11,6 +11,7 @@ import { newGarbageCollector } from "./garbagecollector/controller.js";
 import { newJobController } from "./job/controller.js";
 import { newNamespaceController } from "./namespace/controller.js";
 import { newNodeLifecycleController } from "./nodelifecycle/controller.js";
+import type { NodeLifecycleOptions } from "./nodelifecycle/core.js";
 import { newTaintEvictionController } from "./nodelifecycle/taint-eviction.js";
 import { newPodGCController } from "./podgc/controller.js";
 import { newReplicaSetController, newReplicationControllerController } from "./replicaset/controller.js";
@@ -19,10 +20,17 @@ import { newStatefulSetController } from "./statefulset/controller.js";
 import { newTTLAfterFinishedController } from "./ttlafterfinished/controller.js";
 import type { Controller, ControllerConstructor, ControllerContext } from "./types.js";
 
+/** kube-controller-manager flags that reach single controllers (e.g. --node-monitor-grace-period). */
+export interface ControllerOptions {
+  nodeLifecycle?: Partial<NodeLifecycleOptions>;
+}
+
 interface Entry {
   /** kube-controller-manager's --controllers name. */
   name: string;
   make: ControllerConstructor;
+  /** Used instead of `make` by controllers that take flags. */
+  makeWith?: (ctx: ControllerContext, options: ControllerOptions) => Controller;
   workers: number;
 }
 
@@ -40,7 +48,7 @@ export const CONTROLLERS: readonly Entry[] = [
   { name: "cronjob", make: newCronJobController, workers: 5 },
   { name: "endpoints", make: newEndpointsController, workers: 5 },
   { name: "endpointslice", make: newEndpointSliceController, workers: 5 },
-  { name: "node-lifecycle", make: newNodeLifecycleController, workers: 1 },
+  { name: "node-lifecycle", make: newNodeLifecycleController, makeWith: (ctx, o) => newNodeLifecycleController(ctx, o.nodeLifecycle ?? {}), workers: 1 },
   { name: "taint-eviction-controller", make: newTaintEvictionController, workers: 1 },
   { name: "pod-garbage-collector", make: newPodGCController, workers: 1 },
   { name: "ttl-after-finished", make: newTTLAfterFinishedController, workers: 5 },
@@ -51,13 +59,13 @@ export const CONTROLLERS: readonly Entry[] = [
  * and "-name" to leave one out) and runs them until the signal aborts. Constructing registers
  * their informers, so call `ctx.informers.start(signal)` after this returns its promise.
  */
-export function runControllers(ctx: ControllerContext, signal: AbortSignal, selection: readonly string[] = ["*"]): Promise<void> {
+export function runControllers(ctx: ControllerContext, signal: AbortSignal, selection: readonly string[] = ["*"], options: ControllerOptions = {}): Promise<void> {
   const chosen = CONTROLLERS.filter((e) => enabled(e.name, selection));
   const running: Promise<void>[] = [];
   for (const e of chosen) {
     let c: Controller;
     try {
-      c = e.make(ctx);
+      c = e.makeWith ? e.makeWith(ctx, options) : e.make(ctx);
     } catch (err) {
       ctx.log.error("controller failed to start", { controller: e.name, error: (err as Error).stack ?? String(err) });
       continue;

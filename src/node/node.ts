@@ -181,7 +181,7 @@ export function microTime(ms: number): string {
 }
 
 /** The node's Lease in kube-node-lease, owned by the Node so that it goes when the node goes. */
-export function leaseObject(nodeName: string, nodeUID: string | undefined, now: number): KObject {
+export function leaseObject(nodeName: string, nodeUID: string | undefined, now: number, durationSeconds = LEASE_DURATION_SECONDS): KObject {
   return {
     apiVersion: "coordination.k8s.io/v1",
     kind: "Lease",
@@ -190,13 +190,13 @@ export function leaseObject(nodeName: string, nodeUID: string | undefined, now: 
       namespace: NODE_LEASE_NAMESPACE,
       ...(nodeUID ? { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: nodeName, uid: nodeUID }] } : {}),
     },
-    spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime(now) },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) },
   };
 }
 
 /** The same lease renewed at `now` (and re-owned when the node was re-created). */
-export function renewedLease(lease: KObject, nodeName: string, nodeUID: string | undefined, now: number): KObject {
-  const fresh = leaseObject(nodeName, nodeUID, now);
+export function renewedLease(lease: KObject, nodeName: string, nodeUID: string | undefined, now: number, durationSeconds = LEASE_DURATION_SECONDS): KObject {
+  const fresh = leaseObject(nodeName, nodeUID, now, durationSeconds);
   return {
     ...lease,
     metadata: { ...lease.metadata, ...(fresh.metadata.ownerReferences ? { ownerReferences: fresh.metadata.ownerReferences } : {}) },

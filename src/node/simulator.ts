@@ -13,6 +13,7 @@ import { DueQueue } from "./due.js";
 import { IpPool, addressAt, subnetAt } from "./ip.js";
 import {
   DEFAULT_CAPACITY,
+  LEASE_DURATION_SECONDS,
   LEASE_RENEW_MS,
   NODE_LEASE_NAMESPACE,
   NODE_STATUS_REPORT_MS,
@@ -49,11 +50,13 @@ export interface SimulatedNodesOptions {
   manifestCheckMs?: number;
   /** Capacity = allocatable (default cpu 32, memory 256Gi, pods 110, as kwok). */
   capacity?: Partial<Capacity>;
-  /** Lease renewal interval (default 10 s: a quarter of the 40 s lease). */
+  /** The node Lease's duration (kubelet's --node-lease-duration-seconds, default 40). */
+  leaseDurationSeconds?: number;
+  /** Lease renewal interval (default a quarter of the lease's duration, as the kubelet: 10 s). */
   heartbeatMs?: number;
   /** How often an unchanged node status is re-posted (default 5 min). */
   statusReportMs?: number;
-  /** API calls in flight at once across all nodes (default 32). */
+  /** API calls in flight at once across all nodes (default 64, the REST transport's connection pool). */
   maxInFlight?: number;
 }
 
@@ -102,6 +105,7 @@ export class SimulatedNodes {
   private readonly capacity: Capacity;
   private readonly jobPodDurationMs: number;
   private readonly heartbeatMs: number;
+  private readonly leaseDurationSeconds: number;
   private readonly statusReportMs: number;
   private readonly maxInFlight: number;
   private manifests: Manifest[] = [];
@@ -133,9 +137,10 @@ export class SimulatedNodes {
     const ipBase = options.nodeIPBase ?? "10.0.0.0";
     this.capacity = { ...DEFAULT_CAPACITY, ...(options.capacity ?? {}) };
     this.jobPodDurationMs = options.jobPodDurationMs ?? 1000;
-    this.heartbeatMs = options.heartbeatMs ?? LEASE_RENEW_MS;
+    this.leaseDurationSeconds = options.leaseDurationSeconds ?? LEASE_DURATION_SECONDS;
+    this.heartbeatMs = options.heartbeatMs ?? (options.leaseDurationSeconds !== undefined ? (options.leaseDurationSeconds * 1000) / 4 : LEASE_RENEW_MS);
     this.statusReportMs = options.statusReportMs ?? NODE_STATUS_REPORT_MS;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 32);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 64);
     this.nodeNames = [];
     for (let i = 0; i < options.count; i++) {
       const k = first + i;
@@ -411,14 +416,14 @@ export class SimulatedNodes {
     const held = node.lease !== undefined;
     try {
       if (node.lease) {
-        node.lease = await client.update(R.leases, renewedLease(node.lease, name, node.uid, now));
+        node.lease = await client.update(R.leases, renewedLease(node.lease, name, node.uid, now, this.leaseDurationSeconds));
       } else {
         try {
           const cur = await client.get(R.leases, NODE_LEASE_NAMESPACE, name);
-          node.lease = await client.update(R.leases, renewedLease(cur, name, node.uid, now));
+          node.lease = await client.update(R.leases, renewedLease(cur, name, node.uid, now, this.leaseDurationSeconds));
         } catch (e) {
           if (!isNotFound(e)) throw e;
-          node.lease = await client.create(R.leases, NODE_LEASE_NAMESPACE, leaseObject(name, node.uid, now));
+          node.lease = await client.create(R.leases, NODE_LEASE_NAMESPACE, leaseObject(name, node.uid, now, this.leaseDurationSeconds));
         }
       }
     } catch (e) {

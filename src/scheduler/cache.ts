@@ -73,8 +73,13 @@ const hasAffinity = (p: PodInfo): boolean => {
   return !!a && (!!a.podAffinity || !!a.podAntiAffinity);
 };
 
+/** Source of NodeInfo generations: one counter for all, so a clone's changes never reuse a number its original will take. */
+let generations = 0;
+const nextGeneration = (): number => ++generations;
+
 export function newNodeInfo(node: Node): NodeInfo {
   const ni: NodeInfo = {
+    generation: nextGeneration(),
     name: node.metadata.name ?? "",
     node,
     labels: {},
@@ -101,6 +106,7 @@ export function setNode(ni: NodeInfo, node: Node): void {
 
 export function addPodToNode(ni: NodeInfo, p: PodInfo): void {
   ni.pods.push(p);
+  if (ni.generation !== undefined) ni.generation = nextGeneration();
   if (hasAffinity(p)) ni.podsWithAffinity.push(p);
   if (p.requiredAntiAffinity.length > 0) ni.podsWithRequiredAntiAffinity.push(p);
   addResources(ni.requested, p.requests);
@@ -115,6 +121,7 @@ export function removePodFromNode(ni: NodeInfo, key: string): PodInfo | undefine
   const p = ni.pods[i]!;
   ni.pods[i] = ni.pods[ni.pods.length - 1]!;
   ni.pods.pop();
+  if (ni.generation !== undefined) ni.generation = nextGeneration();
   const drop = (list: PodInfo[]): void => {
     const j = list.indexOf(p);
     if (j >= 0) list.splice(j, 1);
@@ -140,7 +147,25 @@ export function cloneNodeInfo(ni: NodeInfo): NodeInfo {
     podsWithAffinity: [...ni.podsWithAffinity],
     podsWithRequiredAntiAffinity: [...ni.podsWithRequiredAntiAffinity],
     usedPorts: [...ni.usedPorts],
+    // Its own memo: the original's stays valid for the original only.
+    ...(ni.generation !== undefined ? { generation: nextGeneration(), matchCounts: new Map() } : {}),
   };
+}
+
+/** Two versions of a pod that newPodInfo would derive the same PodInfo from (status and nodeName aside). */
+function samePlacement(a: Pod, b: Pod): boolean {
+  if (!!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp) return false;
+  if (!sameLabels(a.metadata.labels ?? {}, b.metadata.labels ?? {})) return false;
+  if (a.spec === b.spec) return true;
+  return JSON.stringify({ ...a.spec, nodeName: undefined }) === JSON.stringify({ ...b.spec, nodeName: undefined });
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  if (a === b) return true;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 const ZONE = "topology.kubernetes.io/zone";
@@ -151,6 +176,17 @@ const zoneOf = (labels: Record<string, string>): string => {
   return r === "" && z === "" ? "" : `${r}:\x00:${z}`;
 };
 
+/** One domainTotals() entry: sums per topology value, each node's part, and how far the change log is folded in. */
+interface DomainTotals {
+  topologyVersion: number;
+  seq: number;
+  sums: Map<string, number>;
+  perNode: Map<NodeInfo, { value: string; count: number }>;
+}
+
+const MAX_CHANGE_LOG = 8192;
+const MAX_DOMAIN_TOTALS = 64;
+
 export class SchedulerCache implements Snapshot {
   private readonly infos = new Map<string, NodeInfo>();
   /** Pods assigned to a node we have not seen yet, by node name (kube keeps such "ghost" infos too). */
@@ -160,6 +196,12 @@ export class SchedulerCache implements Snapshot {
   /** Zone -> node names in arrival order, zones in arrival order (kube's nodeTree). */
   private readonly zones = new Map<string, string[]>();
   private readonly nodeZone = new Map<string, string>();
+  /** Nodes whose pods changed, oldest first; changeLog[0] is change number logBase. */
+  private changeLog: NodeInfo[] = [];
+  private logBase = 0;
+  /** Bumped when nodes come, go or change labels: every domain total is then counted afresh. */
+  private topologyVersion = 0;
+  private readonly totals = new Map<string, DomainTotals>();
 
   constructor(private readonly nsLabels: (ns: string) => Record<string, string> | undefined = () => undefined) {}
 
@@ -194,8 +236,15 @@ export class SchedulerCache implements Snapshot {
   addNode(node: Node): void {
     const name = node.metadata.name ?? "";
     let ni = this.infos.get(name);
-    if (ni) setNode(ni, node);
-    else this.infos.set(name, (ni = newNodeInfo(node)));
+    if (ni) {
+      const wasNode = !!ni.node.metadata.name;
+      const before = ni.labels;
+      setNode(ni, node);
+      if (!wasNode || !sameLabels(before, ni.labels)) this.topologyVersion++;
+    } else {
+      this.infos.set(name, (ni = newNodeInfo(node)));
+      this.topologyVersion++;
+    }
     const zone = zoneOf(ni.labels);
     const old = this.nodeZone.get(name);
     if (old !== zone) {
@@ -218,6 +267,7 @@ export class SchedulerCache implements Snapshot {
     if (ni.pods.length === 0) this.infos.delete(name);
     else ni.node = { metadata: {} };
     this.ordered = undefined;
+    this.topologyVersion++;
   }
 
   private dropFromZone(name: string, zone: string): void {
@@ -264,9 +314,20 @@ export class SchedulerCache implements Snapshot {
   /** A pod the informer reports as assigned (added or updated); confirms an assumed one. */
   addOrUpdatePod(pod: Pod): void {
     const key = keyOf(pod);
+    const nodeName = pod.spec?.nodeName;
+    // Most updates of a placed pod are its status (the binding confirmed, the node reporting it
+    // Running): nothing a plugin reads changed, so the node's pods, and every count derived from
+    // them, stay as they are. (kube removes and re-adds; the resulting state is the same.)
+    if (nodeName && this.podNode.get(key) === nodeName) {
+      const held = this.infos.get(nodeName)?.pods.find((p) => p.key === key);
+      if (held && samePlacement(held.pod, pod)) {
+        held.pod = pod;
+        this.assumed.delete(key);
+        return;
+      }
+    }
     this.assumed.delete(key);
     this.unplace(key);
-    const nodeName = pod.spec?.nodeName;
     if (nodeName) this.place(newPodInfo(pod), nodeName);
   }
 
@@ -288,6 +349,7 @@ export class SchedulerCache implements Snapshot {
     }
     addPodToNode(ni, p);
     this.podNode.set(p.key, nodeName);
+    this.logChange(ni);
   }
 
   private unplace(key: string): void {
@@ -297,6 +359,55 @@ export class SchedulerCache implements Snapshot {
     const ni = this.infos.get(nodeName);
     if (!ni) return;
     removePodFromNode(ni, key);
+    this.logChange(ni);
     if (!ni.node.metadata.name && ni.pods.length === 0) this.infos.delete(nodeName);
+  }
+
+  private logChange(ni: NodeInfo): void {
+    if (this.totals.size === 0) return; // nobody keeps totals: nothing to fold in later
+    this.changeLog.push(ni);
+    if (this.changeLog.length > MAX_CHANGE_LOG) {
+      // Totals further behind than what is kept are counted afresh when next asked for.
+      const drop = MAX_CHANGE_LOG / 2;
+      this.changeLog = this.changeLog.slice(drop);
+      this.logBase += drop;
+    }
+  }
+
+  domainTotals(key: string, topologyKey: string, requiredKeys: readonly string[], count: (n: NodeInfo) => number): ReadonlyMap<string, number> {
+    const k = `${key}\u0000${topologyKey}\u0000${requiredKeys.join("\u0001")}`;
+    const end = this.logBase + this.changeLog.length;
+    let t = this.totals.get(k);
+    if (!t || t.topologyVersion !== this.topologyVersion || t.seq < this.logBase) {
+      t = { topologyVersion: this.topologyVersion, seq: end, sums: new Map(), perNode: new Map() };
+      for (const n of this.nodes) this.recount(t, n, topologyKey, requiredKeys, count);
+      if (this.totals.size >= MAX_DOMAIN_TOTALS) this.totals.clear();
+      this.totals.set(k, t);
+      return t.sums;
+    }
+    for (let s = t.seq; s < end; s++) this.recount(t, this.changeLog[s - this.logBase]!, topologyKey, requiredKeys, count);
+    t.seq = end;
+    // Every total has caught up: the log can start over.
+    if (end > this.logBase && [...this.totals.values()].every((x) => x.seq === end)) {
+      this.changeLog = [];
+      this.logBase = end;
+    }
+    return t.sums;
+  }
+
+  /** Takes a node's old part out of the totals and puts its current one in. */
+  private recount(t: DomainTotals, n: NodeInfo, topologyKey: string, requiredKeys: readonly string[], count: (n: NodeInfo) => number): void {
+    const prev = t.perNode.get(n);
+    if (prev) {
+      t.sums.set(prev.value, (t.sums.get(prev.value) ?? 0) - prev.count);
+      t.perNode.delete(n);
+    }
+    // Pods on a node the cache does not know (yet) are not in any domain.
+    if (this.get(n.name) !== n) return;
+    for (const rk of requiredKeys) if (!(rk in n.labels)) return;
+    const value = n.labels[topologyKey] ?? "";
+    const c = count(n);
+    t.perNode.set(n, { value, count: c });
+    t.sums.set(value, (t.sums.get(value) ?? 0) + c);
   }
 }

@@ -6,6 +6,7 @@ import { newPodInfo } from "./cache.js";
 import { defaultProfile, schedulePod, seededRandom } from "./framework.js";
 import { newScheduler } from "./scheduler.js";
 import { cacheWith, node, pod } from "./testutil.js";
+import { labelSelectorFromMeta, matchesLabels, type LabelSelector } from "../apiserver/selectors/index.js";
 
 const zones = ["z1", "z2", "z3"];
 const nodes = (n: number) => [...Array(n)].map((_, i) => node(`n${i}`, { cpu: "32", memory: "128Gi", labels: { "topology.kubernetes.io/zone": zones[i % 3]! } }));
@@ -45,4 +46,45 @@ test("2,000 pods over 500 nodes through the shell and FakeClient", async () => {
   assert.equal(client.objectsOf(R.pods).filter((p) => !(p.spec as { nodeName?: string }).nodeName).length, 0);
   assert.ok(ms < 15_000, `took ${ms.toFixed(0)} ms`);
   console.log(`# 2k pods / 500 nodes through FakeClient: ${ms.toFixed(0)} ms`);
+});
+
+test("system default spreading: memoized counts and running domain totals place pods exactly as counting afresh", () => {
+  // Pods of 10 ReplicaSets; the default spread selects each set's pods (as the scheduler's
+  // defaultSelector does from the owner). With a key the per-node counts are memoized.
+  const run = (withKey: boolean, nodeCount: number, podCount: number) => {
+    const cache = cacheWith(nodes(nodeCount));
+    const selectors = new Map<string, LabelSelector>();
+    const profile = defaultProfile({
+      defaultSelector: (p) => {
+        const app = p.labels.app;
+        if (!app) return undefined;
+        let sel = selectors.get(app);
+        if (!sel) selectors.set(app, (sel = labelSelectorFromMeta({ matchLabels: { app } })));
+        return { matches: (l: Record<string, string>) => matchesLabels(sel, l), ...(withKey ? { key: `app=${app}` } : {}) };
+      },
+    });
+    const state = { nextStartNodeIndex: 0 };
+    const random = seededRandom(7);
+    const placed: string[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < podCount; i++) {
+      const info = newPodInfo(pod(`p${i}`, { cpu: "100m", memory: "64Mi", labels: { app: `a${i % 10}`, "pod-template-hash": "x" } }));
+      const r = schedulePod(profile, info, cache, state, { random });
+      assert.equal(r.kind, "scheduled");
+      if (r.kind !== "scheduled") continue;
+      cache.assume(info, r.node);
+      placed.push(r.node);
+      // Some pods go away again, nodes come, change zone and go: memo and totals must notice.
+      if (i % 7 === 0) cache.forget(info.key);
+      if (i === 500) for (let k = 0; k < 20; k++) cache.addNode(node(`late${k}`, { cpu: "32", memory: "128Gi", labels: { "topology.kubernetes.io/zone": zones[k % 3]! } }));
+      if (i === 900) cache.addNode(node("n5", { cpu: "32", memory: "128Gi", labels: { "topology.kubernetes.io/zone": "z9" } }));
+      if (i === 1300) cache.removeNode("n7");
+    }
+    return { placed, ms: performance.now() - t0 };
+  };
+  const fresh = run(false, 200, 2000);
+  const memo = run(true, 200, 2000);
+  assert.deepEqual(memo.placed, fresh.placed);
+  const big = run(true, 1000, 10_000);
+  console.log(`# 2k pods / 200 nodes with default spreading: ${fresh.ms.toFixed(0)} ms counting afresh, ${memo.ms.toFixed(0)} ms memoized; 10k / 1k memoized: ${big.ms.toFixed(0)} ms`);
 });

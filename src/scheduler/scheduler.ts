@@ -147,31 +147,46 @@ export class Scheduler implements Controller {
     const statefulsets = this.ctx.informers.for(R.statefulsets);
     return (pod: PodInfo) => {
       const sels: LabelSelector[] = [];
+      // What the selectors were built from: the key under which per-node counts are memoized.
+      const parts: string[] = [];
       for (const svc of services.lister.list(pod.namespace)) {
         const s = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
         if (!s || Object.keys(s).length === 0) continue;
         const sel = labelSelectorFromSet(s);
-        if (matchesLabels(sel, pod.labels)) sels.push(sel);
+        if (!matchesLabels(sel, pod.labels)) continue;
+        sels.push(sel);
+        parts.push(`s ${JSON.stringify(s)}`);
       }
       const owner = pod.pod.metadata.ownerReferences?.find((r) => r.controller);
       try {
         if (owner?.kind === "ReplicaSet" && owner.apiVersion === "apps/v1") {
           const rs = replicasets.lister.get(pod.namespace, owner.name);
-          if (rs) sels.push(labelSelectorFromMeta((rs.spec as { selector?: MetaLabelSelector }).selector));
+          const sel = (rs?.spec as { selector?: MetaLabelSelector } | undefined)?.selector;
+          if (rs) {
+            sels.push(labelSelectorFromMeta(sel));
+            parts.push(`m ${JSON.stringify(sel)}`);
+          }
         } else if (owner?.kind === "StatefulSet" && owner.apiVersion === "apps/v1") {
           const ss = statefulsets.lister.get(pod.namespace, owner.name);
-          if (ss) sels.push(labelSelectorFromMeta((ss.spec as { selector?: MetaLabelSelector }).selector));
+          const sel = (ss?.spec as { selector?: MetaLabelSelector } | undefined)?.selector;
+          if (ss) {
+            sels.push(labelSelectorFromMeta(sel));
+            parts.push(`m ${JSON.stringify(sel)}`);
+          }
         } else if (owner?.kind === "ReplicationController" && owner.apiVersion === "v1") {
           const rc = rcs.lister.get(pod.namespace, owner.name);
           const s = (rc?.spec as { selector?: Record<string, string> } | undefined)?.selector;
-          if (s) sels.push(labelSelectorFromSet(s));
+          if (s) {
+            sels.push(labelSelectorFromSet(s));
+            parts.push(`s ${JSON.stringify(s)}`);
+          }
         }
       } catch {
         // A selector that does not parse adds nothing, as in kube.
       }
       const reqs = sels.filter((s) => s.type === "requirements");
       if (reqs.length === 0 || reqs.every((s) => s.type === "requirements" && s.requirements.length === 0)) return undefined;
-      return (labels) => reqs.every((s) => matchesLabels(s, labels));
+      return { matches: (labels) => reqs.every((s) => matchesLabels(s, labels)), key: parts.join("\n") };
     };
   }
 

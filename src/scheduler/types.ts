@@ -189,6 +189,13 @@ export interface NodeInfo {
   podsWithAffinity: PodInfo[];
   podsWithRequiredAntiAffinity: PodInfo[];
   usedPorts: HostPort[];
+  /**
+   * Changes whenever `pods` does (unique across all NodeInfos): per-node counts derived from the
+   * pods are memoized against it. Absent on hand-built infos, which are then never memoized.
+   */
+  generation?: number;
+  /** Matching-pod counts by (namespace, selector key), valid while their generation is the node's. */
+  matchCounts?: Map<string, { generation: number; count: number }>;
 }
 
 /** The view of the cluster one scheduling cycle uses. */
@@ -201,6 +208,14 @@ export interface Snapshot {
   /** Nodes that hold at least one pod with (anti-)affinity. */
   havePodsWithAffinity(): NodeInfo[];
   havePodsWithRequiredAntiAffinity(): NodeInfo[];
+  /**
+   * Per value of `topologyKey` (a node without it counts under ""), the sum of `count(node)` over
+   * every node that has all of `requiredKeys`. Kept across cycles under `key` and brought up to
+   * date by recounting only the nodes whose pods changed, so a cycle does not visit every node.
+   * `count` must depend only on the node's pods, and the same `key` must always come with the
+   * same `count`. Absent on snapshots that cannot keep totals (callers then count themselves).
+   */
+  domainTotals?(key: string, topologyKey: string, requiredKeys: readonly string[], count: (n: NodeInfo) => number): ReadonlyMap<string, number>;
 }
 
 export type NodeFilter = (node: NodeInfo) => Status | undefined;

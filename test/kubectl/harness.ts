@@ -64,7 +64,7 @@ function newestMtime(dir: string): number {
  * file — `npm test` builds it first — else the sources through tsx, so that a stale bundle never
  * answers for the code under test. KPLANE_KUBECTL_FROM=dist|src forces one.
  */
-function kplaneCommand(): string[] {
+export function kplaneCommand(): string[] {
   const dist = join(ROOT, "dist", "kplane.mjs");
   const from = process.env["KPLANE_KUBECTL_FROM"];
   const useDist = from === "dist" || (from !== "src" && existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(join(ROOT, "src")));
@@ -172,6 +172,22 @@ export interface KubectlProcess {
 
 let outSeq = 0;
 
+/**
+ * How long a kubectl run may take unless the caller says: 30 s, or the command's own
+ * `--timeout` (wait, delete, rollout status) plus 10 s when that is longer, so that a script's
+ * `kubectl wait --timeout=90s` is not cut short.
+ */
+export function kubectlTimeoutMs(args: readonly string[]): number {
+  let ms = 30_000;
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--timeout(?:=(.*))?$/.exec(args[i]!);
+    const v = m && (m[1] ?? args[i + 1]);
+    const d = v ? /^(\d+)(ms|s|m)$/.exec(v) : null;
+    if (d) ms = Math.max(ms, Number(d[1]) * (d[2] === "m" ? 60_000 : d[2] === "s" ? 1000 : 1) + 10_000);
+  }
+  return ms;
+}
+
 export function startKubectl(server: KplaneServer, args: string[], opts: KubectlOptions): KubectlProcess {
   const outFile = join(server.dir, `out-${process.pid}-${++outSeq}.txt`);
   const fd = openSync(outFile, "w");
@@ -184,7 +200,7 @@ export function startKubectl(server: KplaneServer, args: string[], opts: Kubectl
   const timer = setTimeout(() => {
     timedOut = true;
     proc.kill("SIGKILL");
-  }, opts.timeoutMs ?? 30_000);
+  }, opts.timeoutMs ?? kubectlTimeoutMs(args));
   const read = () => {
     try {
       return readFileSync(outFile, "utf8");
@@ -214,4 +230,70 @@ export function startKubectl(server: KplaneServer, args: string[], opts: Kubectl
 /** Runs kubectl to completion. */
 export function kubectl(server: KplaneServer, args: string[], opts: KubectlOptions): Promise<KubectlRun> {
   return startKubectl(server, args, opts).done;
+}
+
+/** Another kplane process (controller-manager, scheduler, node, ...) run beside a server. */
+export interface KplaneProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Everything it printed (stdout and stderr, the last 200 kB). */
+  log(): string;
+  /** Resolves when the output matches `re` (or throws after `timeoutMs`, or when it exits first). */
+  waitForOutput(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** null while running. */
+  exitStatus(): string | null;
+  /** Sends a signal and waits until it has exited (SIGKILL after 5 s). */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Starts `kplane <args>` (the same bundle or sources as startKplane) with stdout and stderr
+ * collected. It is SIGKILLed when the test process exits, should the test not stop it.
+ */
+export function startKplaneProcess(name: string, args: string[], opts: { env?: Record<string, string> } = {}): KplaneProcess {
+  const [cmd, ...pre] = kplaneCommand();
+  const proc = spawn(cmd!, [...pre, ...args], { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(proc);
+  let log = "";
+  const append = (d: Buffer) => {
+    log = (log + d.toString()).slice(-200_000);
+  };
+  proc.stdout!.on("data", append);
+  proc.stderr!.on("data", append);
+  let status: string | null = null;
+  const exited = new Promise<void>((resolve) => {
+    proc.on("exit", (code, signal) => {
+      status = `exited with ${signal ?? code}`;
+      live.delete(proc);
+      resolve();
+    });
+    proc.on("error", (e) => {
+      status = `failed to start: ${e.message}`;
+      live.delete(proc);
+      resolve();
+    });
+  });
+  return {
+    name,
+    pid: proc.pid ?? -1,
+    log: () => log,
+    exitStatus: () => status,
+    async waitForOutput(re, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = re.exec(log);
+        if (m) return m;
+        if (status !== null) throw new Error(`${name} ${status} before printing ${re}:\n${log.slice(-3000)}`);
+        if (Date.now() > deadline) throw new Error(`${name} did not print ${re} within ${timeoutMs} ms:\n${log.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async kill(signal = "SIGTERM") {
+      if (status !== null) return;
+      proc.kill(signal);
+      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }

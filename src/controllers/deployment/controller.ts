@@ -12,6 +12,7 @@ import { newWorkQueue } from "../../client/workqueue.js";
 import { runWorkers } from "../job/queue.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { controllerRefOf, newControllerRef } from "../util/pods.js";
+import { ensurePodControllerIndex, podsControlledBy } from "../util/podindex.js";
 import { errorText } from "../replicaset/core.js";
 import {
   FAILED_RS_CREATE_REASON,
@@ -79,6 +80,7 @@ export class DeploymentController implements Controller {
     this.deployments = ctx.informers.for<Deployment>(R.deployments);
     this.sets = ctx.informers.for<ReplicaSet>(R.replicasets);
     this.pods = ctx.informers.for(R.pods);
+    ensurePodControllerIndex(this.pods);
     this.recorder = ctx.recorder("deployment-controller");
     this.deployments.addEventHandler({
       add: (d) => this.queue.add(keyOf(d)),
@@ -154,8 +156,8 @@ export class DeploymentController implements Controller {
     if (!rs || rs.metadata.uid !== ref.uid) return;
     const d = this.resolve(rs);
     if (!d || d.spec?.strategy?.type !== "Recreate") return;
-    const owned = new Set(this.sets.lister.list(d.metadata.namespace).filter((x) => controllerRefOf(x)?.uid === d.metadata.uid).map((x) => x.metadata.uid));
-    const left = this.pods.lister.list(d.metadata.namespace).some((p) => owned.has(controllerRefOf(p)?.uid));
+    const owned = this.sets.lister.list(d.metadata.namespace).filter((x) => controllerRefOf(x)?.uid === d.metadata.uid);
+    const left = owned.some((x) => podsControlledBy(this.pods, x.metadata.uid).length > 0);
     if (!left) this.queue.add(keyOf(d));
   }
 
@@ -430,9 +432,9 @@ export class DeploymentController implements Controller {
   /** Old replica sets still have pods, or a non-terminal pod of theirs remains. */
   private oldPodsRunning(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[], rsList: ReplicaSet[], selector: LabelSelector, d: Deployment): boolean {
     if (sumActual(oldRSs) > 0) return true;
-    const olds = new Set(rsList.filter((rs) => rs.metadata.uid !== newRS?.metadata.uid).map((rs) => rs.metadata.uid));
-    return this.pods.lister.list(d.metadata.namespace).some((p) => {
-      if (!matchesLabels(selector, p.metadata.labels) || !olds.has(controllerRefOf(p)?.uid)) return false;
+    const olds = rsList.filter((rs) => rs.metadata.uid !== newRS?.metadata.uid);
+    return olds.flatMap((rs) => podsControlledBy(this.pods, rs.metadata.uid)).some((p) => {
+      if (!matchesLabels(selector, p.metadata.labels)) return false;
       const phase = (p.status as { phase?: string } | undefined)?.phase;
       return phase !== "Failed" && phase !== "Succeeded";
     });

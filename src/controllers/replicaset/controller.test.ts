@@ -187,3 +187,19 @@ test("pod events enqueue the owner and observe expectations", async () => {
   await env.client.delete(R.pods, "ns", "stray");
   assert.deepEqual(env.queue.added, ["ns/web"]);
 });
+
+test("pods controlled by another owner, and orphans of other namespaces, are neither claimed nor counted", async () => {
+  const env = testEnv();
+  env.client.seed(R.replicasets, rs(2));
+  const foreignRef = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "other", uid: "uid-other", controller: true };
+  env.client.seed(R.pods, { metadata: { name: "foreign", namespace: "ns", labels: { app: "web" }, ownerReferences: [foreignRef] }, spec: {} });
+  env.client.seed(R.pods, { metadata: { name: "elsewhere", namespace: "ns2", labels: { app: "web" } }, spec: {} });
+  const c = newReplicaSetController(env.ctx, { queue: env.queue });
+  await c.sync("ns/web");
+  const foreign = env.client.objectsOf(R.pods, "ns").find((p) => p.metadata.name === "foreign")!;
+  assert.equal(controllerRefOf(foreign)?.uid, "uid-other");
+  const elsewhere = env.client.objectsOf(R.pods, "ns2")[0]!;
+  assert.equal(elsewhere.metadata.ownerReferences?.length ?? 0, 0);
+  const mine = podsOf(env).filter((p) => controllerRefOf(p)?.uid === rsNow(env).metadata.uid);
+  assert.equal(mine.length, 2, "two created: the foreign pod does not count");
+});

@@ -19,6 +19,7 @@ import { newWorkQueue } from "../../client/workqueue.js";
 import { runWorkers } from "../job/queue.js";
 import type { Controller, ControllerContext } from "../types.js";
 import { controllerRefOf, isPodActive, isPodReady, newControllerRef, podFromTemplate } from "../util/pods.js";
+import { ensurePodControllerIndex, podsControlledBy, podsControlledByOrOrphaned } from "../util/podindex.js";
 import {
   BURST_REPLICAS,
   SLOW_START_INITIAL_BATCH,
@@ -85,6 +86,7 @@ export class ReplicaSetController implements Controller {
     this.expectations = new Expectations(() => ctx.clock.now());
     this.sets = ctx.informers.for<ReplicaSetLike>(kind.type);
     this.pods = ctx.informers.for(R.pods);
+    ensurePodControllerIndex(this.pods);
     this.recorder = ctx.recorder(kind.component);
     this.sets.addEventHandler({
       add: (rs) => this.queue.add(keyOf(rs)),
@@ -196,7 +198,8 @@ export class ReplicaSetController implements Controller {
       this.ctx.log.warn(`${this.kind.type.kind} has a bad selector`, { key, err: errorText(e) });
       return;
     }
-    const active = this.pods.lister.list(rs.metadata.namespace).filter(isPodActive);
+    // Ours and the namespace's orphans: a pod another controller owns is never claimed.
+    const active = podsControlledByOrOrphaned(this.pods, rs).filter(isPodActive);
     const pods = await this.claimPods(rs, selector, active);
 
     let manageError: unknown;
@@ -330,7 +333,7 @@ export class ReplicaSetController implements Controller {
         if (controllerRefOf(other)?.uid === owner.uid) uids.add(other.metadata.uid ?? "");
       }
     }
-    return this.pods.lister.list(rs.metadata.namespace).filter((p) => uids.has(controllerRefOf(p)?.uid ?? "\u0000"));
+    return [...uids].flatMap((uid) => podsControlledBy(this.pods, uid));
   }
 
   /** Writes status when anything changed, retrying once on a fresh copy (kube's statusUpdateRetries). */

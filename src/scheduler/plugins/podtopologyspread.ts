@@ -23,12 +23,20 @@ export interface Constraint {
   minDomains: number;
   /** undefined: the selector is empty or selects nothing, so no pod is ever counted. */
   matches: ((labels: Record<string, string>) => boolean) | undefined;
+  /**
+   * Names the namespace and selector across cycles (equal keys, equal pods counted): per-node
+   * counts are memoized under it.
+   */
+  key?: string;
   honorAffinity: boolean;
   honorTaints: boolean;
 }
 
-/** Answers a matcher over the labels the pod's services and controller select, or undefined when there are none. */
-export type DefaultSelector = (pod: PodInfo) => ((labels: Record<string, string>) => boolean) | undefined;
+/**
+ * Answers a matcher over the labels the pod's services and controller select, or undefined when
+ * there are none; `key` names the selectors it was built from (equal keys must select alike).
+ */
+export type DefaultSelector = (pod: PodInfo) => { matches: (labels: Record<string, string>) => boolean; key?: string } | undefined;
 
 function isEmptySelector(sel: MetaLabelSelectorJSON | null | undefined): boolean {
   return !sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0);
@@ -43,27 +51,51 @@ export function constraintsOf(pod: PodInfo, action: "DoNotSchedule" | "ScheduleA
     if (sel && keys.length > 0) {
       sel = { ...sel, matchExpressions: [...(sel.matchExpressions ?? []), ...keys.map((k) => ({ key: k, operator: "In", values: [pod.labels[k]!] }))] };
     }
-    out.push(constraint(c, isEmptySelector(sel) ? undefined : selectorMatcher(sel)));
+    out.push(constraint(c, isEmptySelector(sel) ? undefined : selectorMatcher(sel), `${pod.namespace}\u0000c ${JSON.stringify(sel)}`));
   }
   return out;
 }
 
-function constraint(c: Pick<TopologySpreadConstraint, "maxSkew" | "topologyKey" | "minDomains" | "nodeAffinityPolicy" | "nodeTaintsPolicy">, matches: Constraint["matches"]): Constraint {
+function constraint(c: Pick<TopologySpreadConstraint, "maxSkew" | "topologyKey" | "minDomains" | "nodeAffinityPolicy" | "nodeTaintsPolicy">, matches: Constraint["matches"], key?: string): Constraint {
   return {
     maxSkew: c.maxSkew,
     topologyKey: c.topologyKey,
     minDomains: c.minDomains ?? 1,
     matches,
+    ...(key !== undefined ? { key } : {}),
     honorAffinity: (c.nodeAffinityPolicy ?? "Honor") === "Honor",
     honorTaints: c.nodeTaintsPolicy === "Honor",
   };
 }
 
-/** Matching, non-terminating pods of the pod's namespace on one node. */
+/**
+ * Matching, non-terminating pods of the pod's namespace on one node. Every cycle asks this of
+ * every node (kube does too, in parallel); a node whose pods did not change since it was last
+ * asked with the same selector answers from its memo, so a cycle costs O(nodes), not O(pods).
+ */
 export function countMatching(n: NodeInfo, c: Constraint, ns: string): number {
-  if (!c.matches) return 0;
+  const matches = c.matches;
+  if (!matches) return 0;
+  if (c.key === undefined || n.generation === undefined) return countPods(n, matches, ns);
+  const memo = (n.matchCounts ??= new Map());
+  const k = c.key;
+  const hit = memo.get(k);
+  if (hit !== undefined && hit.generation === n.generation) return hit.count;
+  const count = countPods(n, matches, ns);
+  if (hit !== undefined) {
+    hit.generation = n.generation;
+    hit.count = count;
+  } else {
+    // Selectors of deleted workloads would pile up; a full memo starts over.
+    if (memo.size >= 64) memo.clear();
+    memo.set(k, { generation: n.generation, count });
+  }
+  return count;
+}
+
+function countPods(n: NodeInfo, matches: (labels: Record<string, string>) => boolean, ns: string): number {
   let count = 0;
-  for (const p of n.pods) if (!p.terminating && p.namespace === ns && c.matches(p.labels)) count++;
+  for (const p of n.pods) if (!p.terminating && p.namespace === ns && matches(p.labels)) count++;
   return count;
 }
 
@@ -131,7 +163,10 @@ export function podTopologySpreadScore(defaultSelector: DefaultSelector = () => 
       else {
         const m = defaultSelector(pod);
         cs = m
-          ? [constraint({ maxSkew: 3, topologyKey: HOSTNAME }, m), constraint({ maxSkew: 5, topologyKey: ZONE }, m)]
+          ? (() => {
+              const key = m.key === undefined ? undefined : `${pod.namespace}\u0000d ${m.key}`;
+              return [constraint({ maxSkew: 3, topologyKey: HOSTNAME }, m.matches, key), constraint({ maxSkew: 5, topologyKey: ZONE }, m.matches, key)];
+            })()
           : [];
       }
       if (cs.length === 0) return undefined;
@@ -149,27 +184,45 @@ export function podTopologySpreadScore(defaultSelector: DefaultSelector = () => 
         });
       }
       const weights = cs.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length - ignored.size : counts[i]!.size) + 2));
-      const included = inclusionFor(pod);
-      for (const n of snap.nodes) {
-        if (requireAll && !hasAllKeys(n, cs)) continue;
-        cs.forEach((c, i) => {
-          if (c.topologyKey === HOSTNAME || !included(c, n)) return;
-          const v = n.labels[c.topologyKey] ?? "";
-          const cur = counts[i]!.get(v);
-          if (cur === undefined) return;
-          counts[i]!.set(v, cur + countMatching(n, c, pod.namespace));
-        });
+      // Domain totals over every node (hostname domains are counted per node in score()).
+      const domainWide = cs.map((c, i) => ({ c, i })).filter(({ c }) => c.topologyKey !== HOSTNAME);
+      if (domainWide.length > 0) {
+        const affinity = requiredNodeAffinity(pod.pod);
+        const scan: typeof domainWide = [];
+        for (const d of domainWide) {
+          const { c, i } = d;
+          // Every node counts alike for this pod (no inclusion policy narrows them): the
+          // snapshot's running totals stand in for a pass over all nodes.
+          if (snap.domainTotals && c.key !== undefined && !(c.honorAffinity && affinity) && !c.honorTaints) {
+            const totals = snap.domainTotals(c.key, c.topologyKey, requireAll ? cs.map((x) => x.topologyKey) : [], (n) => countMatching(n, c, pod.namespace));
+            for (const [v, cur] of counts[i]!) counts[i]!.set(v, cur + (totals.get(v) ?? 0));
+          } else scan.push(d);
+        }
+        if (scan.length > 0) {
+          const included = inclusionFor(pod);
+          for (const n of snap.nodes) {
+            if (requireAll && !hasAllKeys(n, cs)) continue;
+            for (const { c, i } of scan) {
+              if (!included(c, n)) continue;
+              const v = n.labels[c.topologyKey] ?? "";
+              const cur = counts[i]!.get(v);
+              if (cur === undefined) continue;
+              counts[i]!.set(v, cur + countMatching(n, c, pod.namespace));
+            }
+          }
+        }
       }
       return {
         score(n) {
           if (ignored.has(n.name)) return 0;
           let s = 0;
-          cs.forEach((c, i) => {
+          for (let i = 0; i < cs.length; i++) {
+            const c = cs[i]!;
             const v = n.labels[c.topologyKey];
-            if (v === undefined) return;
+            if (v === undefined) continue;
             const cnt = c.topologyKey === HOSTNAME ? countMatching(n, c, pod.namespace) : (counts[i]!.get(v) ?? 0);
             s += cnt * weights[i]! + (c.maxSkew - 1);
-          });
+          }
           return Math.round(s);
         },
         normalize(scores, nodes) {
