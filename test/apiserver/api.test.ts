@@ -122,6 +122,31 @@ for (const backend of backends) {
       assert.equal(bad.json.details.causes[0].field, "metadata.name");
     });
 
+    test("generateName: a taken name is generated again, 8 attempts in all (RetryGenerateName)", async () => {
+      const random = Math.random;
+      let calls = 0;
+      let fixedFor = Infinity; // calls answered 0 (every character "b"), then real randomness
+      Math.random = () => (calls++ < fixedFor ? 0 : random());
+      try {
+        const first = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "retry-" } });
+        assert.equal(first.status, 201, first.text);
+        assert.equal(first.json.metadata.name, "retry-bbbbb");
+        calls = 0;
+        fixedFor = 5; // the first attempt collides, the second is random
+        const second = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "retry-" } });
+        assert.equal(second.status, 201, second.text);
+        assert.notEqual(second.json.metadata.name, "retry-bbbbb");
+        calls = 0;
+        fixedFor = Infinity; // every attempt collides: kube gives up after 8
+        const third = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "retry-" } });
+        assert.equal(third.status, 409, third.text);
+        assert.equal(third.json.reason, "AlreadyExists");
+        assert.ok(calls >= 8 * 5, `names generated ${calls / 5} times`);
+      } finally {
+        Math.random = random;
+      }
+    });
+
     test("list with label selector, limit and continue; Table output", async () => {
       await call("POST", "/api/v1/namespaces", { metadata: { name: "lt" } });
       for (let i = 0; i < 5; i++) {

@@ -79,6 +79,9 @@ export function timestamp(d: Date): string {
 }
 
 /** A deep copy of a stored (JSON) value; see util/json.ts for why not structuredClone. */
+/** kube's maxNameGenerationCreateAttempts. */
+const MAX_NAME_GENERATION_ATTEMPTS = 8;
+
 export function clone<T>(v: T): T {
   return copyJSON(v);
 }
@@ -269,8 +272,24 @@ export class ResourceStore {
     return this.storage.watch(this.keyRoot(namespace), { ...opts, recursive: true });
   }
 
-  /** Create (POST). `obj` is the decoded body, already defaulted by the caller? No: defaults run here. */
+  /**
+   * Create (POST); defaults, validation and admission run here. A name made from
+   * `generateName` that is taken is made again, up to 8 attempts in all (kube 1.32's
+   * RetryGenerateName), each from a copy of the request.
+   */
   async create(namespace: string, input: KObject, opts: WriteOptions): Promise<KObject> {
+    const meta = input.metadata;
+    if (!meta || meta.name || !meta.generateName) return this.createOnce(namespace, input, opts);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.createOnce(namespace, attempt < MAX_NAME_GENERATION_ATTEMPTS ? copyJSON(input) : input, opts);
+      } catch (e) {
+        if (attempt >= MAX_NAME_GENERATION_ATTEMPTS || !(e instanceof ApiError) || e.status.reason !== "AlreadyExists") throw e;
+      }
+    }
+  }
+
+  private async createOnce(namespace: string, input: KObject, opts: WriteOptions): Promise<KObject> {
     let obj = this.typed(input);
     let meta: ObjectMeta = (obj.metadata ??= {});
     this.checkNamespace(obj, namespace);
