@@ -1,7 +1,7 @@
 // Profiles one request kind: `kplane up` under --cpu-prof, N pod creates and, with --get, 5 s
 // of GETs of them (admin certificate, 16 connections), then the self and inclusive views of
 // bench/apiserver/profile.mjs. A development aid for the cost of a path
-// (node bench/apiserver/create-prof.mjs [count] [--lifecycle] [--teardown] [--get] [--no-build]); --lifecycle
+// (node bench/apiserver/create-prof.mjs [count] [--lifecycle] [--teardown] [--leases] [--get] [--no-build]); --lifecycle
 // adds a pods/binding and a pods/status patch per pod (what the scheduler and a kubelet write).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -33,6 +33,12 @@ try {
   if (process.argv.includes("--teardown")) {
     const d = await load({ kind: "teardown", ns: "default", prefix: "bench", from: 0, to: count, conns: 16 });
     console.log(`delete + status patch + final delete: ${Math.round(d.requests / d.wallS)}/s, server CPU ${Math.round((1e6 * d.serverCpuS) / d.requests)} µs/req, p99 ${d.latency.p99.toFixed(1)} ms${d.errors ? `, ${d.errors} errors (first HTTP ${d.firstError})` : ""}`);
+  }
+  if (process.argv.includes("--leases")) {
+    for (const conns of (process.env.LEASE_CONNS ?? "1,16").split(",").map(Number)) {
+      const l = await load({ kind: "leases", count: 100, conns, durationS: 4 });
+      console.log(`lease PUT, ${conns} at a time: ${Math.round(l.requests / l.wallS)}/s, server CPU ${Math.round((1e6 * l.serverCpuS) / l.requests)} µs/req, p99 ${l.latency.p99.toFixed(1)} ms${l.errors ? `, ${l.errors} errors` : ""}`);
+    }
   }
   if (process.argv.includes("--get")) {
     const g = await load({ kind: "get", ns: "default", prefix: "bench", count, conns: 16, durationS: 5 });

@@ -181,6 +181,44 @@ const workloads = {
     return sequences(reqs);
   },
 
+  /**
+   * Lease renewals as simulated nodes send them: `spec.count` Leases in kube-node-lease created
+   * first, then PUTs with a new renewTime, `spec.conns` at a time, for `spec.durationS` seconds.
+   */
+  async leases() {
+    const ns = "kube-node-lease";
+    const path = (i) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/node-${i}`;
+    const [c0] = await openConns(1);
+    const rvs = [];
+    for (let i = 0; i < spec.count; i++) {
+      const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `node-${i}`, namespace: ns }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } };
+      const res = await c0.send(rawRequest("POST", `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, hostHeader, JSON.stringify(body)), true);
+      rvs.push(JSON.parse(res.body.toString("utf8")).metadata.resourceVersion);
+    }
+    c0.close();
+    const conns = await openConns(spec.conns);
+    const lat = [];
+    let i = 0;
+    let errors = 0;
+    const r = await measured(async () => {
+      const deadline = performance.now() + spec.durationS * 1000;
+      await Promise.all(conns.map(async (c) => {
+        while (performance.now() < deadline) {
+          const k = i++ % spec.count;
+          const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `node-${k}`, namespace: ns, resourceVersion: rvs[k] }, spec: { holderIdentity: `node-${k}`, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } };
+          const t0 = performance.now();
+          const res = await c.send(rawRequest("PUT", path(k), hostHeader, JSON.stringify(body)), true);
+          lat.push(performance.now() - t0);
+          if (res.status !== 200) errors++;
+          else rvs[k] = /"resourceVersion":"(\d+)"/.exec(res.body.toString("utf8"))[1];
+        }
+      }));
+      return {};
+    });
+    conns.forEach((c) => c.close());
+    return { requests: lat.length, errors, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(lat) };
+  },
+
   async get() {
     const q = spec.query ? `?${spec.query}` : "";
     const reqs = [];
