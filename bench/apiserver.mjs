@@ -5,11 +5,13 @@
 // There is no real kube-apiserver on this machine, so no ratio is printed.
 //
 //   node bench/apiserver.mjs [--quick] [--duration 5] [--conns 16] [--sizes 1000,10000]
-//        [--no-startup] [--no-rss] [--no-build] [--from-source] [--cpu-prof] [--tag -x]
+//        [--no-startup] [--no-rss] [--rss-only] [--no-build] [--from-source] [--entry <bundle>]
+//        [--cpu-prof] [--tag -x]
 //
 // A full run takes 4-5 minutes here, most of it filling 100,000 pods for the RSS case (--no-rss
-// skips it). --quick: 2 s cases, 10 watchers only, 3 startup runs, RSS at 10,000 pods only
-// (about 1.5 minutes). --cpu-prof: the throughput server runs under --cpu-prof and the table is
+// skips it; --rss-only runs it alone). --quick: 2 s cases, 10 watchers only, 3 startup runs, RSS at
+// 10,000 pods only (about 1.5 minutes). bench/apiserver/memory.mjs runs the memory case with
+// heap snapshots and a pause for /proc/<pid>/smaps. --cpu-prof: the throughput server runs under --cpu-prof and the table is
 // followed by where its time went (bench/apiserver/profile.mjs).
 //
 // Load comes from separate processes so that their CPU is measured apart from the server's:
@@ -46,7 +48,8 @@ const sizes = opt("sizes", "1000,10000").split(",").map(Number);
 const fromSource = flag("from-source");
 const cpuProf = flag("cpu-prof");
 const tag = opt("tag", "");
-const upOpts = { fromSource };
+// --entry <bundle>: run another build of kplane than dist/ (e.g. to compare two; with --no-build).
+const upOpts = { fromSource, ...(opt("entry") ? { entry: opt("entry") } : {}) };
 
 const wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p));
 if (!fromSource && !flag("no-build")) execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit", cwd: root });
@@ -130,7 +133,8 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
 const stamp = results.date.slice(0, 10);
 
 // ---- startup ---------------------------------------------------------------------------------
-if (!flag("no-startup")) {
+const rssOnly = flag("rss-only");
+if (!flag("no-startup") && !rssOnly) {
   const runs = quick ? 3 : 5;
   const fresh = [];
   const restart = [];
@@ -154,7 +158,7 @@ if (!flag("no-startup")) {
 }
 
 // ---- throughput and latency at each size ----------------------------------------------------
-{
+if (!rssOnly) {
   const profDir = cpuProf ? mkdtempSync(join(tmpdir(), `kplane-bench-apiserver-${stamp}-prof-`)) : undefined;
   const server = await startUp(root, { ...upOpts, ...(profDir ? { cpuProfDir: profDir } : {}) });
   const watchNs = "bench-watch";

@@ -20,8 +20,9 @@ export async function freePort() {
 /** The command line that runs `kplane up`: the built bundle, or the sources through tsx. */
 export function upCommand(root, o) {
   const node = ["--max-semi-space-size=4", ...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : []),
-    ...(o.probe ? ["--expose-gc", "--import", join(root, "bench", "apiserver", "probe.mjs")] : [])];
-  const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [join(root, "bin", "kplane.mjs")];
+    ...(o.probe ? ["--expose-gc", "--import", join(root, "bench", "apiserver", "probe.mjs")] : []), ...(o.nodeArgs ?? [])];
+  // o.entry: another bundle than dist/kplane.mjs (bench/apiserver/memory.mjs --entry).
+  const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [o.entry ?? join(root, "bin", "kplane.mjs")];
   // The API server alone: a control loop would schedule and run the benchmark's pods.
   return [...node, ...entry, "up", "--no-control-loop", "--data-dir", o.dataDir, "--secure-port", String(o.port ?? 0)];
 }

@@ -182,6 +182,91 @@ for (const bname of backendNames) {
       assert.equal(c.stats().itemBytes, e1.encoded!.length);
     });
 
+    test("a watch from an old revision on a cache still making its first list: 410 from the cache, not etcd's history", async () => {
+      const p = `/registry/c${++seq}/`;
+      const objs: KObject[] = [];
+      for (let i = 0; i < 3; i++) objs.push(await store.create(`${p}default/p${i}`, pod(`p${i}`)));
+      // Caches start on first use: this watch is the first thing the new cache is asked.
+      const c = cacher(store, b.client, p, { consistentReads: "cache" });
+      open.add(c);
+      const old = record(c.watch(p, { resourceVersion: "1", recursive: true }));
+      await old.untilEnded(3000);
+      assert.equal(old.events.length, 1);
+      assert.equal(old.events[0]!.type, "ERROR");
+      const st = old.events[0]!.object as KObject & { code: number; reason: string; message: string };
+      assert.equal(st.code, 410);
+      assert.equal(st.reason, "Expired");
+      assert.match(st.message, /^too old resource version: 1 \(\d+\)$/);
+      // From a revision within the window: the changes after it, from memory.
+      const later = record(c.watch(p, { resourceVersion: String(c.resourceVersion), recursive: true }));
+      const next = await store.create(`${p}default/p9`, pod("p9"));
+      await later.until(1);
+      assert.deepEqual(later.brief(), [`ADDED p9 ${rvOf(next)}`]);
+      later.events.length = 0;
+      const starting = cacher(store, b.client, p, { consistentReads: "cache" });
+      open.add(starting);
+      // A revision the cache's list covers (the newest): nothing to replay, then live events.
+      const fromNow = record(starting.watch(p, { resourceVersion: String(rvOf(next)), recursive: true }));
+      await starting.ready();
+      const again = await store.create(`${p}default/p10`, pod("p10"));
+      await fromNow.until(1);
+      assert.deepEqual(fromNow.brief(), [`ADDED p10 ${rvOf(again)}`]);
+      fromNow.events.length = 0;
+      await c.close();
+      await starting.close();
+    });
+
+    for (const [mode, hotBytes] of [["packed", 0], ["some hot, some packed", 40_000]] as const) test(`objects kept ${mode}: reads, lists, events and selectors give their exact JSON`, async () => {
+      const { c, p } = await fresh({ hotBytes });
+      const big = (i: number, app: string): KObject => pod(`web-${String(i).padStart(5, "0")}`, { app, tier: "backend", instance: `i-${i % 7}` }, {
+        spec: {
+          containers: [{ name: "app", image: `registry.example.com/team/app:1.${i % 3}`, env: [{ name: "MODE", value: "production" }, { name: "INDEX", value: String(i) }],
+            resources: { requests: { cpu: "100m", memory: "128Mi" } }, terminationMessagePath: "/dev/termination-log" }],
+          nodeName: `node-${i % 5}`, restartPolicy: "Always", ünïcode: "日本語",
+        },
+      });
+      const sel: Predicate = { matches: (o) => o.metadata.labels?.["app"] === "a", matchesAttrs: (a) => a.labels["app"] === "a" };
+      const all = record(c.watch(p, { resourceVersion: String(c.resourceVersion), recursive: true }));
+      const onlyA = record(c.watch(p, { resourceVersion: String(c.resourceVersion), recursive: true, predicate: sel }));
+      const made: KObject[] = [];
+      for (let i = 0; i < 60; i++) made.push(await store.create(`${p}default/web-${String(i).padStart(5, "0")}`, big(i, i % 2 ? "a" : "b")));
+      // Some move out of the selector, some are deleted.
+      const moved = await store.guaranteedUpdate(`${p}default/web-00001`, (cur) => ({ ...cur!, metadata: { ...cur!.metadata, labels: { app: "b" } } }));
+      const gone = await store.delete(`${p}default/web-00003`);
+      while (c.resourceVersion < rvOf(gone)) await sleep(5);
+      await all.until(62);
+      await onlyA.until(31);
+      const want = await store.getList(p, { resourceVersion: "" });
+      const strip = (o: KObject): Record<string, unknown> => {
+        const { apiVersion: _a, kind: _k, ...rest } = o;
+        return rest;
+      };
+      const enc = await c.getListEncoded(p, { resourceVersion: "0" });
+      assert.deepEqual(enc.items.map((b) => JSON.parse(b.toString())), want.items.map(strip));
+      assert.deepEqual((await c.getList(p, { resourceVersion: "0" })).items, want.items);
+      for (const o of want.items.slice(0, 10)) {
+        const k = `${p}default/${o.metadata.name}`;
+        assert.deepEqual(JSON.parse((await c.getEncoded(k, { resourceVersion: "0" }))!.toString()), strip(o));
+        assert.deepEqual(await c.get(k, { resourceVersion: "0" }), o);
+      }
+      // Events: each one's bytes are its object's, in order.
+      for (const ev of all.events) assert.deepEqual(JSON.parse(ev.encoded!.toString()), strip(ev.object));
+      assert.deepEqual(all.events.slice(-2).map((e) => [e.type, e.object.metadata.name, e.object.metadata.resourceVersion]),
+        [["MODIFIED", "web-00001", moved.metadata.resourceVersion], ["DELETED", "web-00003", gone.metadata.resourceVersion]]);
+      // web-00001 left the selector: DELETED with its last matching state at the update's revision.
+      const left = onlyA.events.find((e) => e.type === "DELETED" && e.object.metadata.name === "web-00001")!;
+      assert.equal(left.object.metadata.resourceVersion, moved.metadata.resourceVersion);
+      assert.deepEqual(left.object.metadata.labels, made[1]!.metadata.labels);
+      assert.deepEqual(JSON.parse(left.encoded!.toString()), strip(left.object));
+      // The replay from the ring unpacks them again.
+      const replay = record(c.watch(p, { resourceVersion: String(rvOf(made[57]!)), recursive: true }));
+      await replay.until(4);
+      assert.deepEqual(replay.events.map((e) => JSON.parse(e.encoded!.toString())), all.events.slice(-4).map((e) => strip(e.object)));
+      const s = c.stats();
+      assert.ok(s.heldBytes < s.itemBytes / 3, `held ${s.heldBytes} of ${s.itemBytes}`);
+      assert.ok(s.hotBytes <= hotBytes && (hotBytes === 0 || s.hotBytes > hotBytes / 2), `hot ${s.hotBytes}`);
+    });
+
     test("bookmarks for watchers that allow them; objects handed out are frozen", async () => {
       const { c, p } = await fresh({ bookmarkIntervalMs: 100 });
       const withB = record(c.watch(p, { resourceVersion: "0", recursive: true, allowBookmarks: true }));

@@ -4,7 +4,6 @@ import { Event_EventType } from "../../store/api/gen/kv_pb.js";
 import { RangeRequestSchema, WatchCreateRequestSchema, type WatchResponse } from "../../store/api/gen/rpc_pb.js";
 import type { EtcdClient, WatchStream } from "../../store/client/types.js";
 import type { KObject } from "../api/types.js";
-import { Arena, type Placed } from "./arena.js";
 import {
   asPrefix, compareKeys, deepFreeze, encodeContinue, expiredStatus, errorStatus, fromBytes, fromEtcdError,
   parseResourceVersion, prefixEnd, storageError, toBytes, tooLargeResourceVersion,
@@ -16,6 +15,7 @@ import {
   type ListResult, type ObjectAttrs, type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch,
   type WatchEvent, type WatchOptions,
 } from "./interface.js";
+import { itemLength, Packer, unpack, unpackInto, type Packed } from "./delta.js";
 import { atRevision, decodeItem, encodeItem, itemOf, type Item } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
 
@@ -58,6 +58,12 @@ export interface CacherOptions {
   attrs?: (obj: KObject) => ObjectAttrs;
   /** How many decoded objects are kept for reuse (the most recently used ones). */
   decodedCacheSize?: number;
+  /**
+   * Bytes of item JSON also kept as it is (Buffers) for the objects written last, so that lists,
+   * reads and events of them copy nothing (the rest are unpacked on each read, ~1.5 µs a pod).
+   * Default 48 MiB: ~9,500 pods of 4.9 KB. 0: everything packed only.
+   */
+  hotBytes?: number;
   /** Wait before listing again after the watch broke. */
   relistBackoffMs?: number;
   now?: () => number;
@@ -79,13 +85,14 @@ export interface CacherStats {
   objects: number;
   /** Bytes of item JSON of the objects held. */
   itemBytes: number;
+  /** Bytes of text held for them (packed, see delta.ts). */
+  heldBytes: number;
+  /** Bytes of item JSON also held as it is (the hot entries; overhead included). */
+  hotBytes: number;
   /** Objects whose attributes have been computed. */
   withAttrs: number;
   /** Decoded objects kept for reuse. */
   decoded: number;
-  /** Slabs allocated and items moved by compaction since the last list. */
-  slabs: number;
-  moved: number;
   /** Watch events taken in since the cache started, and the time spent on them (fan-out to watchers included). */
   events: number;
   eventMs: number;
@@ -94,12 +101,125 @@ export interface CacherStats {
 type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
 /**
- * One object version as the cache keeps it: item JSON (in the arena) and, once a predicate asked,
- * its attributes. Objects are decoded from it on demand.
+ * One object version as the cache keeps it: its item JSON packed against the resource's
+ * dictionary (delta.ts) or verbatim, and, once a predicate asked, its attributes. Objects are
+ * decoded on demand.
  */
-interface Entry extends Item, Placed {
+interface Entry extends Packed {
+  /** As in Item: where the resourceVersion's digits are in the item JSON, and the cut apiVersion/kind. */
+  rvAt: number;
+  head: string;
   rev: bigint;
   attrs?: ObjectAttrs | undefined;
+  /** The item JSON as it is, while the entry is among the hot ones (see Hot). */
+  raw?: Buffer | undefined;
+}
+
+/** What a hot entry costs beside its bytes (a Buffer and its ArrayBuffer). */
+const HOT_OVERHEAD = 200;
+
+/**
+ * The entries whose item JSON is also kept as it is: the last ones ingested, within a byte
+ * budget. The oldest lose theirs first; entries replaced or deleted lose it at once.
+ */
+class Hot {
+  private queue: Entry[] = [];
+  private head = 0;
+  private count = 0;
+  bytes = 0;
+
+  constructor(readonly budget: number) {}
+
+  /** Keeps `item` (a Buffer of its own, never changed) as e's raw bytes, if the budget allows. */
+  add(e: Entry, item: Buffer): void {
+    const cost = item.length + HOT_OVERHEAD;
+    if (cost > this.budget) return;
+    e.raw = item;
+    this.bytes += cost;
+    this.count++;
+    this.queue.push(e);
+    while (this.bytes > this.budget && this.head < this.queue.length) this.drop(this.queue[this.head++]!);
+    // The queue keeps entries that lost their bytes since (replaced, deleted): sweep them out.
+    if (this.queue.length - this.head > 2 * this.count + 1024) {
+      this.queue = this.queue.slice(this.head).filter((x) => x.raw !== undefined);
+      this.head = 0;
+    }
+  }
+
+  drop(e: Entry): void {
+    if (e.raw === undefined) return;
+    this.bytes -= e.raw.length + HOT_OVERHEAD;
+    this.count--;
+    e.raw = undefined;
+  }
+
+  clear(): void {
+    for (let i = this.head; i < this.queue.length; i++) this.drop(this.queue[i]!);
+    this.queue = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * Space for item JSON that is used at once and not kept (decoded, copied, packed): [0] for
+ * entries unpacked by view(), [1] for items made by encodeItem and atRevision. Never handed out.
+ */
+const scratch = [Buffer.allocUnsafeSlow(64 * 1024), Buffer.allocUnsafeSlow(64 * 1024)];
+
+function scratchOf(i: 0 | 1, n: number): Buffer {
+  let b = scratch[i]!;
+  if (b.length < n) scratch[i] = b = Buffer.allocUnsafeSlow(Math.max(n, b.length * 2));
+  return b.subarray(0, n);
+}
+
+const scratchAlloc = (n: number): Buffer => scratchOf(1, n);
+
+/** The entry's item JSON, valid until the next call. */
+function view(e: Entry): Item {
+  if (e.raw !== undefined) return { item: e.raw, rvAt: e.rvAt, head: e.head };
+  const b = scratchOf(0, itemLength(e));
+  unpackInto(e, b, 0);
+  return { item: b, rvAt: e.rvAt, head: e.head };
+}
+
+/** Pieces of about this size hold a list's unpacked items. */
+const LIST_CHUNK = 1 << 20;
+
+/** The entry's item JSON in a Buffer that may be handed out. */
+function itemBytes(e: Entry): Buffer {
+  return e.raw ?? unpack(e);
+}
+
+/**
+ * The item JSON of each entry, for a list: the hot ones as they are, the others unpacked side by
+ * side into chunks of about 1 MiB, a comma between neighbours (so a writer may send a run of them
+ * as one piece of a JSON array).
+ */
+function listItems(entries: readonly Entry[]): Buffer[] {
+  const items = new Array<Buffer>(entries.length);
+  let left = 0;
+  for (let i = 0; i < entries.length; i++) if (entries[i]!.raw === undefined) left += itemLength(entries[i]!) + 1;
+  let chunk: Buffer | undefined;
+  let used = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (e.raw !== undefined) {
+      items[i] = e.raw;
+      continue;
+    }
+    const n = itemLength(e);
+    if (chunk === undefined || used + n > chunk.length) {
+      const size = Math.max(n + 1, Math.min(left, LIST_CHUNK));
+      chunk = size < 4096 ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
+      used = 0;
+    }
+    unpackInto(e, chunk, used);
+    items[i] = chunk.subarray(used, used + n);
+    used += n;
+    if (used < chunk.length) chunk[used++] = 0x2c;
+    left -= n + 1;
+  }
+  return items;
 }
 
 /** One change as the cache saw it; `prev` is the state before it (kube's watchCacheEvent). */
@@ -115,6 +235,8 @@ interface CacheEvent {
 
 /** The WatchEvents one cache event became, shared by the watchers that get the same one. */
 interface Fanout {
+  /** A live event's item JSON, as ingested (`cur`'s). */
+  item?: Buffer;
   same?: WatchEvent;
   added?: WatchEvent;
   left?: WatchEvent;
@@ -256,7 +378,8 @@ export function cacher(store: Storage, client: EtcdClient, prefix: string, opts:
 
 class WatchCache implements Cacher {
   private objects: BTree<string, Entry> = new BTree<string, Entry>(undefined, compareKeys);
-  private arena = new Arena();
+  private readonly packer = new Packer();
+  private hot: Hot;
   /** Decoded objects, least recently used first. */
   private readonly decoded = new Map<Entry, KObject>();
   private readonly decodedMax: number;
@@ -273,6 +396,8 @@ class WatchCache implements Cacher {
   private readonly watchers = new Set<CacheWatcher>();
   private waiters: Waiter[] = [];
   private isReady = false;
+  /** Ready once at least (a later relist makes it unready again for a while). */
+  private everReady = false;
   private readyResolve!: () => void;
   private readonly readyPromise = new Promise<void>((r) => (this.readyResolve = r));
   private closed = false;
@@ -293,6 +418,7 @@ class WatchCache implements Cacher {
   ) {
     this.now = opts.now ?? Date.now;
     this.decodedMax = opts.decodedCacheSize ?? 1024;
+    this.hot = new Hot(opts.hotBytes ?? 48 * 1024 * 1024);
     this.attrsOf_ = opts.attrs ?? defaultAttrs;
     this.ring = new EventRing(opts.minEvents ?? 100, opts.maxEvents ?? 100 * 1024, opts.eventFreshMs ?? 75_000);
     const interval = opts.bookmarkIntervalMs ?? 60_000;
@@ -330,15 +456,14 @@ class WatchCache implements Cacher {
   /** Lists the prefix, then watches from the list's revision; resolves when the watch ends. */
   private async listAndWatch(): Promise<void> {
     const tree = new BTree<string, Entry>(undefined, compareKeys);
-    // A fresh arena: the old tree's slabs go with it.
-    const arena = new Arena();
+    // The old tree's hot bytes go with it (entries of both count against the budget meanwhile).
+    this.hot.clear();
     const rev = await readPrefix(this.client, this.prefix, this.opts.pageSize ?? 10_000, (kv) => {
       const key = fromBytes(kv.key);
-      tree.set(key, this.ingest(arena, key, kv.value, kv.modRevision));
+      tree.set(key, this.ingest(key, kv.value, kv.modRevision).entry);
     });
     if (this.closed) return;
     this.objects = tree;
-    this.arena = arena;
     this.decoded.clear();
     this.rv = rev;
     this.listRV = rev;
@@ -359,6 +484,7 @@ class WatchCache implements Cacher {
         }
         if (r.created) {
           this.isReady = true;
+          this.everReady = true;
           this.readyResolve();
           if (this.waiters.length > 0) this.requestProgress();
           return;
@@ -391,18 +517,33 @@ class WatchCache implements Cacher {
     }
   }
 
-  /** A stored value as an entry: its item JSON spliced from the bytes (item.ts), in the arena. */
-  private ingest(arena: Arena, key: string, value: Uint8Array, rev: bigint): Entry {
-    const it = encodeItem(key, value, rev, (n) => arena.alloc(n));
-    const e: Entry = { item: it.item, rvAt: it.rvAt, head: this.intern(it.head), rev, attrs: undefined, slab: undefined };
-    arena.adopt(e);
-    return e;
+  /**
+   * A stored value as an entry: its item JSON spliced from the bytes (item.ts), packed. `item` is
+   * the item JSON in a Buffer of its own when `keep` (for live watchers), else undefined (it was
+   * made in scratch space).
+   */
+  private ingest(key: string, value: Uint8Array, rev: bigint, keep = false): { entry: Entry; item: Buffer | undefined } {
+    const it = encodeItem(key, value, rev, keep ? undefined : scratchAlloc);
+    const { packed, dict } = this.packer.pack(it.item);
+    const e: Entry = { packed, dict, rvAt: it.rvAt, head: this.intern(it.head), rev, attrs: undefined, raw: undefined };
+    if (this.hot.budget > 0) {
+      // In a Buffer with its own ArrayBuffer: a slice of Node's 8 KiB pool (allocUnsafe under
+      // 4 KiB) would keep its whole pool block alive.
+      const n = it.item.length;
+      let raw = it.item;
+      if (!keep || n < 4096) {
+        raw = Buffer.allocUnsafeSlow(n);
+        it.item.copy(raw);
+      }
+      this.hot.add(e, raw);
+    }
+    return { entry: e, item: keep ? it.item : undefined };
   }
 
   /** `e` is no longer the current state of its key. */
   private forget(e: Entry): void {
-    this.arena.release(e);
     this.decoded.delete(e);
+    this.hot.drop(e);
   }
 
   private intern(head: string): string {
@@ -422,7 +563,7 @@ class WatchCache implements Cacher {
       }
       return hit;
     }
-    const obj = this.own(decodeItem(key, e));
+    const obj = this.own(decodeItem(key, view(e)));
     if (remember && this.decodedMax > 0) {
       this.decoded.set(e, obj);
       if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
@@ -431,7 +572,7 @@ class WatchCache implements Cacher {
   }
 
   private attrs(key: string, e: Entry): ObjectAttrs {
-    return (e.attrs ??= this.attrsOf_(this.decoded.get(e) ?? decodeItem(key, e)));
+    return (e.attrs ??= this.attrsOf_(this.decoded.get(e) ?? decodeItem(key, view(e))));
   }
 
   /** The predicate on an entry: from its attributes when the predicate can, else on the object. */
@@ -439,13 +580,19 @@ class WatchCache implements Cacher {
     return p.matchesAttrs ? p.matchesAttrs(this.attrs(key, e)) : p.matches(this.objectOf(key, e, false));
   }
 
-  /** A watch event with the entry's item JSON; the object is decoded when first asked for. */
-  private event(type: EventType, key: string, e: Entry, remember: boolean): WatchEvent {
+  /**
+   * A watch event for the entry; its item JSON (`item` when the caller has it at hand) and its
+   * object are made when first asked for, once for every watcher it goes to.
+   */
+  private event(type: EventType, key: string, e: Entry, remember: boolean, item?: Buffer): WatchEvent {
     let obj: KObject | undefined;
+    let enc = item;
     const decode = () => (obj ??= this.objectOf(key, e, remember));
     return {
       type,
-      encoded: e.item,
+      get encoded(): Buffer {
+        return (enc ??= itemBytes(e));
+      },
       get object(): KObject {
         return decode();
       },
@@ -479,22 +626,28 @@ class WatchCache implements Cacher {
       const prev = this.objects.get(key);
       const rv = kv.modRevision;
       if (rv > this.rv) this.rv = rv;
+      // Watchers get the item JSON as it comes (no unpacking), in a Buffer of its own.
+      const live = this.watchers.size > 0;
       let ev: CacheEvent;
+      let item: Buffer | undefined;
       if (e.type === Event_EventType.DELETE) {
         if (prev === undefined) continue;
         this.objects.delete(key);
         this.forget(prev);
-        ev = { type: "DELETED", key, cur: this.atRevision(prev, rv), prev, rv, time };
+        let cur: Entry;
+        ({ entry: cur, item } = this.atRevision(prev, rv, live));
+        ev = { type: "DELETED", key, cur, prev, rv, time };
       } else {
         // A value that does not decode throws: the watch fails and the cache lists again.
-        const cur = this.ingest(this.arena, key, kv.value, rv);
+        let cur: Entry;
+        ({ entry: cur, item } = this.ingest(key, kv.value, rv, live));
         this.objects.set(key, cur);
         if (prev) this.forget(prev);
         ev = { type: prev ? "MODIFIED" : "ADDED", key, cur, prev, rv, time };
       }
       if (this.ring.push(ev)) this.evictedSinceList = true;
-      if (this.watchers.size === 0) continue;
-      const fan: Fanout = {};
+      if (!live) continue;
+      const fan: Fanout = { item };
       for (const w of this.watchers) {
         if (ev.rv <= w.minRV) continue;
         const out = this.forWatcher(w, ev, fan);
@@ -582,10 +735,20 @@ class WatchCache implements Cacher {
     return key.startsWith(this.prefix);
   }
 
-  /** `prev` (no longer held) at another revision: a DELETED event's object. */
-  private atRevision(prev: Entry, rv: bigint): Entry {
-    const it = atRevision(prev, prev.rev, rv);
-    return { item: it.item, rvAt: it.rvAt, head: prev.head, rev: rv, attrs: prev.attrs, slab: undefined };
+  /**
+   * `prev` (no longer held) at another revision: a DELETED event's object, packed (it lives as
+   * long as its event). `item`: its item JSON when `keep`.
+   */
+  private atRevision(prev: Entry, rv: bigint, keep = false): { entry: Entry; item: Buffer | undefined } {
+    const it = atRevision(view(prev), prev.rev, rv, keep ? undefined : scratchAlloc);
+    const { packed, dict } = this.packer.pack(it.item);
+    return { entry: { packed, dict, rvAt: it.rvAt, head: prev.head, rev: rv, attrs: prev.attrs }, item: keep ? it.item : undefined };
+  }
+
+  /** `prev` at another revision for one event only (an object leaving a watcher's selector). */
+  private leftEvent(key: string, prev: Entry, rv: bigint): WatchEvent {
+    const { entry, item } = this.atRevision(prev, rv, true);
+    return this.event("DELETED", key, entry, true, item);
   }
 
   /** The entry get() answers with; "store" when the store must answer. */
@@ -607,7 +770,7 @@ class WatchCache implements Cacher {
 
   async getEncoded(key: string, o: GetOptions = {}): Promise<Buffer | undefined> {
     const e = await this.getEntry(key, o);
-    if (e !== "store") return e?.item;
+    if (e !== "store") return e && itemBytes(e);
     if (this.store.getEncoded) return this.store.getEncoded(key, o);
     const obj = await this.store.get(key, o);
     return obj && itemOf(obj).item;
@@ -631,9 +794,7 @@ class WatchCache implements Cacher {
       return { ...l, items: l.items.map((obj) => itemOf(obj).item) };
     }
     const { keys: _keys, entries, ...meta } = r;
-    const items = new Array<Buffer>(entries.length);
-    for (let i = 0; i < entries.length; i++) items[i] = entries[i]!.item;
-    return { items, ...meta };
+    return { items: listItems(entries), ...meta };
   }
 
   private async listEntries(prefix: string, o: ListOptions): Promise<EntryList | "store"> {
@@ -706,11 +867,53 @@ class WatchCache implements Cacher {
   watch(keyOrPrefix: string, o: WatchOptions): Watch {
     const key = o.recursive ? asPrefix(keyOrPrefix) : keyOrPrefix;
     const rv = parseResourceVersion(o.resourceVersion, key);
-    if (!this.isReady || !this.covers(key)) return this.store.watch(keyOrPrefix, o);
-    const rvText = o.resourceVersion ?? "";
+    if (!this.covers(key)) return this.store.watch(keyOrPrefix, o);
     const initial = o.sendInitialEvents === true;
+    if (!this.isReady) {
+      // A watch from a revision on a cache still making its first list (caches start on first
+      // use, often with this very request): wait for it, then answer from memory (kube's caches
+      // are ready before they serve: such a watch gets its 410 if the revision is too old,
+      // where etcd would replay its history). Others, and after the wait, go to the store.
+      if (rv > 0n && !initial && !this.everReady && !this.closed) return this.watchWhenReady(keyOrPrefix, key, rv, o);
+      return this.store.watch(keyOrPrefix, o);
+    }
+    const rvText = o.resourceVersion ?? "";
     if (initial && rvText === "" && !this.trustProgress) return this.store.watch(keyOrPrefix, o);
     const q = new WatchQueue(this.opts.watchBufferSize ?? 1000);
+    this.startWatch(q, key, rv, o);
+    return q;
+  }
+
+  /** The watch of a cache not ready yet: from memory once it is, else (after waitTimeoutMs) from the store. */
+  private watchWhenReady(keyOrPrefix: string, key: string, rv: bigint, o: WatchOptions): Watch {
+    const q = new WatchQueue(this.opts.watchBufferSize ?? 1000);
+    let inner: Watch | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    q.setCleanup(() => {
+      clearTimeout(timer);
+      inner?.stop();
+    });
+    void Promise.race([
+      this.readyPromise,
+      new Promise<void>((r) => (timer = setTimeout(r, this.opts.waitTimeoutMs ?? 3000))),
+    ]).then(() => {
+      clearTimeout(timer);
+      if (q.ended) return;
+      if (this.isReady) {
+        this.startWatch(q, key, rv, o);
+        return;
+      }
+      // Still listing (or closed): the store answers; its events pass through this queue.
+      const w = (inner = this.store.watch(keyOrPrefix, o));
+      w.onEvent((ev) => q.push(ev));
+      w.onEnd(() => q.end());
+    });
+    return q;
+  }
+
+  /** Serves a watch from memory into q (the cache is ready). */
+  private startWatch(q: WatchQueue, key: string, rv: bigint, o: WatchOptions): void {
+    const rvText = o.resourceVersion ?? "";
     const w: CacheWatcher = {
       q,
       key,
@@ -722,7 +925,7 @@ class WatchCache implements Cacher {
       nextBookmark: this.now() + (this.opts.bookmarkIntervalMs ?? 60_000),
     };
     q.setCleanup(() => this.watchers.delete(w));
-    if (initial) {
+    if (o.sendInitialEvents === true) {
       // Watch-list: wait until the cache is as new as asked ("" = the store's current revision).
       void (async () => {
         try {
@@ -743,24 +946,23 @@ class WatchCache implements Cacher {
           q.push({ type: "BOOKMARK", object: { metadata: { resourceVersion: this.rv.toString(), annotations: { "k8s.io/initial-events-end": "true" } } } });
         }
       })();
-      return q;
+      return;
     }
     if (rv === 0n) {
       this.startFromState(w);
-      return q;
+      return;
     }
     // From a revision: replay what the ring holds after it, or say it is too old.
     const oldest = this.listRV > 0n && !this.evictedSinceList ? this.listRV + 1n : (this.ring.oldestRV() ?? this.rv + 1n);
     if (rv < oldest - 1n) {
       q.push({ type: "ERROR", object: expiredStatus(`too old resource version: ${rv} (${oldest - 1n})`) });
       q.end();
-      return q;
+      return;
     }
     const replay = this.ring.since(rv);
     w.minRV = rv > this.rv ? rv : this.rv;
     q.setInitial(this.replay(w, replay));
     this.watchers.add(w);
-    return q;
   }
 
   /** Starts a watcher with ADDED for the current state (a snapshot: the tree is cloned in O(1)). */
@@ -797,17 +999,17 @@ class WatchCache implements Cacher {
    */
   private forWatcher(w: CacheWatcher, ev: CacheEvent, fan: Fanout): WatchEvent | undefined {
     if (w.recursive ? !ev.key.startsWith(w.key) : ev.key !== w.key) return undefined;
-    if (w.all) return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true));
+    if (w.all) return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true, fan.item));
     const p = w.predicate!;
-    if (ev.type === "DELETED") return this.matches(p, ev.key, ev.prev!) ? (fan.same ??= this.event("DELETED", ev.key, ev.cur, true)) : undefined;
+    if (ev.type === "DELETED") return this.matches(p, ev.key, ev.prev!) ? (fan.same ??= this.event("DELETED", ev.key, ev.cur, true, fan.item)) : undefined;
     const now = this.matches(p, ev.key, ev.cur);
     const before = ev.prev !== undefined && this.matches(p, ev.key, ev.prev);
     if (now) {
-      if (before || ev.type === "ADDED") return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true));
-      return (fan.added ??= this.event("ADDED", ev.key, ev.cur, true));
+      if (before || ev.type === "ADDED") return (fan.same ??= this.event(ev.type, ev.key, ev.cur, true, fan.item));
+      return (fan.added ??= this.event("ADDED", ev.key, ev.cur, true, fan.item));
     }
     // Leaving the selector: the last matching state, at this event's revision.
-    if (before) return (fan.left ??= this.event("DELETED", ev.key, this.atRevision(ev.prev!, ev.rv), true));
+    if (before) return (fan.left ??= this.leftEvent(ev.key, ev.prev!, ev.rv));
     return undefined;
   }
 
@@ -853,12 +1055,14 @@ class WatchCache implements Cacher {
 
   stats(): CacherStats {
     let itemBytes = 0;
+    let heldBytes = 0;
     let withAttrs = 0;
     for (const e of this.objects.values()) {
-      itemBytes += e.item.length;
+      itemBytes += itemLength(e);
+      heldBytes += e.packed.length;
       if (e.attrs) withAttrs++;
     }
-    return { objects: this.objects.size, itemBytes, withAttrs, decoded: this.decoded.size, slabs: this.arena.slabs, moved: this.arena.moved, events: this.events, eventMs: this.eventMs };
+    return { objects: this.objects.size, itemBytes, heldBytes, hotBytes: this.hot.bytes, withAttrs, decoded: this.decoded.size, events: this.events, eventMs: this.eventMs };
   }
 
   async close(): Promise<void> {
@@ -872,6 +1076,7 @@ class WatchCache implements Cacher {
     }
     this.stream?.close();
     this.unready();
+    this.hot.clear();
     this.readyResolve();
   }
 }

@@ -41,16 +41,19 @@ export function storageContract(bname: BackendName): void {
       await b.stop();
     });
 
-    for (const impl of ["etcd3", "cacher"] as const) {
+    // "cacher, packed": no item JSON kept as it is (hotBytes 0), every read unpacks.
+    for (const impl of ["etcd3", "cacher", "cacher, packed"] as const) {
       describe(impl, () => {
         let seq = 0;
         const open = new Set<Storage>();
         /** A fresh storage for a fresh prefix (the cacher is per prefix). */
         const fresh = async (): Promise<{ s: Storage; p: string }> => {
-          const p = `/registry/${impl}${++seq}/`;
+          const p = `/registry/${impl === "etcd3" ? "etcd3" : impl === "cacher" ? "cacher" : "packed"}${++seq}/`;
           const base = etcd3Storage(b.client);
-          const s = impl === "etcd3" ? base : cacher(base, b.client, p, { freeze: "deep", waitTimeoutMs: 400, consistentReads: "cache" });
-          if (impl === "cacher") await (s as ReturnType<typeof cacher>).ready();
+          const s = impl === "etcd3" ? base : cacher(base, b.client, p, {
+            freeze: "deep", waitTimeoutMs: 400, consistentReads: "cache", ...(impl === "cacher, packed" ? { hotBytes: 0 } : {}),
+          });
+          if (impl !== "etcd3") await (s as ReturnType<typeof cacher>).ready();
           open.add(s);
           return { s, p };
         };
@@ -154,7 +157,7 @@ export function storageContract(bname: BackendName): void {
           assert.deepEqual(names(f2.items), ["p6"]);
           // resourceVersion "0" ignores the limit in the cache (kube), not in etcd.
           const any = await s.getList(p, { limit: 3, resourceVersion: "0" });
-          assert.equal(any.items.length, impl === "cacher" ? 8 : 3);
+          assert.equal(any.items.length, impl !== "etcd3" ? 8 : 3);
           await rejectsWith(s.getList(p, { continue: "%%%" }), "BadRequest", /^invalid continue token: continue key is not valid/);
           await rejectsWith(s.getList(p, { continue: first.continue, resourceVersion: "5" }), "BadRequest", "specifying resource version is not allowed when using continue");
           const bad = Buffer.from('{"v":"meta.k8s.io/v1","rv":5,"start":"../../secrets/x"}').toString("base64url");
@@ -168,7 +171,7 @@ export function storageContract(bname: BackendName): void {
           // A value written by someone else: other key order, whitespace, escapes, resourceVersion missing.
           const odd = '{ "metadata" : {"labels":{"even":"true"}, "name" : "p\u0035","namespace":"ns0"},\n "spec": {"n": 5}, "kind":"Pod", "apiVersion":"v1" }';
           const put = await b.client.put(create(PutRequestSchema, { key: Buffer.from(`${p}ns0/p5`), value: Buffer.from(odd) }));
-          if (impl === "cacher") while ((s as ReturnType<typeof cacher>).resourceVersion < put.header!.revision) await sleep(5);
+          if (impl !== "etcd3") while ((s as ReturnType<typeof cacher>).resourceVersion < put.header!.revision) await sleep(5);
           const cases: ListOptions[] = [{}, { resourceVersion: "0" }, { predicate: labelIs("even", "true") }, { predicate: labelIsAttrs("even", "true") }, { limit: 2 }, { limit: 2, predicate: labelIsAttrs("even", "false") }];
           for (const o of cases) {
             const l = await s.getList(p, o);
@@ -322,7 +325,7 @@ export function storageContract(bname: BackendName): void {
           assert.deepEqual(all.events.map((e) => e.type), ["ADDED", "MODIFIED", "DELETED", "ADDED"]);
           assert.deepEqual(one.brief(), [`ADDED b ${rvOf(b1)}`]);
           // The DELETED event's item JSON is the last state at the deletion's revision.
-          checkEncoded([...w.events, ...all.events, ...one.events], impl === "cacher");
+          checkEncoded([...w.events, ...all.events, ...one.events], impl !== "etcd3");
           for (const x of [s.watch(p, { recursive: true, resourceVersion: String(start) })]) x.stop();
         });
 
@@ -339,7 +342,7 @@ export function storageContract(bname: BackendName): void {
             await w.until(1);
             assert.equal(w.events[0]!.type, "MODIFIED");
             assert.ok(rvOf(w.events[0]!.object) > rvOf(b1));
-            checkEncoded(w.events, impl === "cacher");
+            checkEncoded(w.events, impl !== "etcd3");
           }
         });
 
@@ -375,7 +378,7 @@ export function storageContract(bname: BackendName): void {
           // The DELETED for leaving the selector carries the last matching state.
           assert.deepEqual(w.events[0]!.object.metadata.labels, { app: "web" });
           assert.ok(rvOf(v3) > rvOf(v2));
-          checkEncoded(w.events, impl === "cacher");
+          checkEncoded(w.events, impl !== "etcd3");
         });
 
         test("watch from a resourceVersion that is gone: one ERROR 410 Expired, then the end", async () => {
@@ -385,7 +388,7 @@ export function storageContract(bname: BackendName): void {
           // etcd3 needs etcd's history; the cacher its own (which starts at its list).
           await compact(b.client, await s.currentRevision());
           let s2 = s;
-          if (impl === "cacher") {
+          if (impl !== "etcd3") {
             s2 = cacher(etcd3Storage(b.client), b.client, p);
             open.add(s2);
             await (s2 as ReturnType<typeof cacher>).ready();

@@ -1,8 +1,7 @@
-// Item JSON spliced from stored bytes (item.ts) and the slab arena it lives in (arena.ts).
+// Item JSON spliced from stored bytes (item.ts).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { KObject } from "../api/types.js";
-import { Arena, type Placed } from "./arena.js";
 import { decodeObject, encodeObject } from "./codec.js";
 import { atRevision, decodeItem, encodeItem, itemOf } from "./item.js";
 
@@ -79,52 +78,4 @@ describe("item JSON", () => {
     const it = encodeItem("/k", Buffer.concat([Buffer.from('{"metadata":{"name":"'), Buffer.from([0xff]), Buffer.from('"}}')]), 3n);
     assert.equal(JSON.parse(it.item.toString()).metadata.name, "\ufffd");
   });
-});
-
-describe("arena", () => {
-  test("items share slabs; a slab mostly released has its live items moved", () => {
-    const a = new Arena(1024, 256);
-    const held = Array.from({ length: 40 }, (_, i) => {
-      const b = a.alloc(100);
-      b.fill(i);
-      const p = { item: b, slab: undefined };
-      a.adopt(p);
-      return p;
-    });
-    assert.equal(a.slabs, 4); // 10 per slab
-    assert.equal(held[0]!.item.buffer, held[9]!.item.buffer);
-    // Release 6 of the first slab's 10: it falls under half and its 4 others move.
-    for (const i of [0, 1, 2, 3, 4, 5]) a.release(held[i]!);
-    assert.equal(a.moved, 4);
-    for (let i = 6; i < 40; i++) assert.ok(held[i]!.item.every((x) => x === i), `item ${i}`);
-    assert.notEqual(held[6]!.item.buffer, held[0]!.item.buffer);
-    // Big items get their own Buffer and are not tracked.
-    const big = { item: a.alloc(300), slab: undefined };
-    a.adopt(big);
-    assert.equal(big.slab, undefined);
-    a.release(big);
-  });
-});
-
-test("arena: many replacements keep memory bounded and bytes intact", () => {
-  const a = new Arena(4096, 1024);
-  const live = new Map<number, Placed & { v: number }>();
-  let seed = 7;
-  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
-  for (let step = 0; step < 20_000; step++) {
-    const k = rnd(50);
-    const old = live.get(k);
-    if (old) a.release(old);
-    const n = 50 + rnd(400);
-    const b = a.alloc(n);
-    b.fill(step % 251);
-    const p: Placed & { v: number } = { item: b, slab: undefined, v: step % 251 };
-    a.adopt(p);
-    live.set(k, p);
-  }
-  for (const p of live.values()) assert.ok(p.item.every((x) => x === p.v));
-  // 50 live items of < 450 bytes: a handful of 4 KiB slabs are reachable from them.
-  const slabs = new Set([...live.values()].map((p) => p.item.buffer));
-  assert.ok(slabs.size <= 16, `${slabs.size} slabs held`);
-  assert.ok(a.moved > 0);
 });

@@ -105,6 +105,8 @@ export class Member {
   private compactor: Compactor | undefined;
   private appliedIndex = 0;
   private appliedTerm = 0;
+  /** The last committed entry raft has handed out and been told of (its log's applied index). */
+  private raftApplied = 0;
   private snapshotIndex = 0;
   private snapshotting = false;
   private readBatch: Array<() => void> | undefined;
@@ -130,6 +132,7 @@ export class Member {
     this.node = parts.node;
     this.confState = parts.confState;
     this.snapshotIndex = parts.snapshotIndex;
+    this.raftApplied = parts.snapshotIndex;
     this.metrics = cfg.metrics;
     if (cfg.metrics) {
       const h = cfg.metrics.backendCommit;
@@ -275,7 +278,26 @@ export class Member {
     if (synced) await synced;
     // (Messages to peers go out here once the store has peers.)
     this.node.advance(rd);
+    const last = rd.committedEntries[rd.committedEntries.length - 1];
+    if (last) this.raftApplied = last.index;
+    this.trimLog();
     this.maybeSnapshot();
+  }
+
+  /**
+   * A lone voter keeps no applied entries in memory. The in-memory log (etcd keeps everything
+   * since the last snapshot plus 5,000 entries) exists to catch followers up; with no one to send
+   * to, it would only hold every request since the last snapshot (an API server writes objects
+   * of several KiB: 10,000 entries of pods are ~50 MB). The WAL still keeps them until the next
+   * snapshot, so a restart replays the same. Not while a snapshot is being taken: it records the
+   * term of its index from this log. Never past what raft has handed out as committed: after a
+   * restart the backend may be ahead of the persisted commit index, and raft still reads the
+   * entries after its commit index (conf changes to apply again, a new leader's checks).
+   */
+  private trimLog(): void {
+    if (this.snapshotting || this.confState.learners.length > 0 || this.confState.voters.length !== 1 || this.confState.voters[0] !== this.id) return;
+    const to = Math.min(this.appliedIndex, this.raftApplied, this.storage.lastIndex());
+    if (to >= this.storage.firstIndex()) this.storage.compact(to);
   }
 
   private applyEntries(entries: Entry[]): void {
@@ -403,16 +425,18 @@ export class Member {
       this.wal.saveSnapshotMarker({ index, term });
       await this.wal.sync();
       const compactTo = index - this.cfg.snapshotCatchUpEntries;
-      if (compactTo > this.storage.firstIndex()) {
-        this.storage.compact(compactTo);
-        await this.wal.releaseTo(compactTo);
-      }
+      // (A lone voter's in-memory log is trimmed already: see trimLog.)
+      if (compactTo > this.storage.firstIndex()) this.storage.compact(compactTo);
+      if (compactTo > 0) await this.wal.releaseTo(compactTo);
       await this.snapshotter.purge(5);
       this.snapshotIndex = index;
     })()
       .catch((e) => this.die(e))
       .finally(() => {
         this.snapshotting = false;
+        // What was applied while the snapshot was taken: no Ready may come for a while (one
+        // being handled trims once advanced).
+        if (!this.stopped && !this.running) this.trimLog();
       });
   }
 
