@@ -139,25 +139,50 @@ function eventLine(type: string, header: Buffer, item: Buffer): Buffer {
 /**
  * A list body from its encoded items, written in slabs of about 1 MiB rather than joined into
  * one Buffer first (a 50 MiB concat costs tens of milliseconds and doubles the memory).
+ * Exported for its test.
  */
-function sendJoined(res: ServerResponse, contentType: string, head: Buffer, items: readonly Buffer[]): void {
+export function sendJoined(res: ServerResponse, contentType: string, head: Buffer, items: readonly Buffer[]): void {
   let length = head.length + listEnd.length + Math.max(0, items.length - 1);
   for (const it of items) length += it.length;
   res.writeHead(200, { "Content-Type": contentType, "Content-Length": String(length), "Cache-Control": "no-cache, private" });
-  let slab: Buffer[] = [head];
-  let slabBytes = head.length;
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0) slab.push(comma);
-    slab.push(items[i]!);
-    slabBytes += items[i]!.length + 1;
-    if (slabBytes >= 1 << 20) {
-      res.write(Buffer.concat(slab));
-      slab = [];
-      slabBytes = 0;
+  // The watch cache lays recent items out side by side with a comma between neighbours: such a
+  // run goes out as one view of its memory, uncopied. Anything else is copied into ~1 MiB slabs.
+  res.write(head);
+  let slab: Buffer[] = [];
+  let slabBytes = 0;
+  const flush = () => {
+    if (slab.length) res.write(slab.length === 1 ? slab[0]! : Buffer.concat(slab, slabBytes));
+    slab = [];
+    slabBytes = 0;
+  };
+  let i = 0;
+  while (i < items.length) {
+    const first = items[i]!;
+    let j = i + 1;
+    let endOffset = first.byteOffset + first.length;
+    const memory = new Uint8Array(first.buffer);
+    while (j < items.length) {
+      const next = items[j]!;
+      if (next.buffer !== first.buffer || next.byteOffset !== endOffset + 1 || memory[endOffset] !== 0x2c) break;
+      endOffset = next.byteOffset + next.length;
+      j++;
     }
+    if (i > 0) {
+      slab.push(comma);
+      slabBytes += 1;
+    }
+    if (j - i > 1) {
+      flush();
+      res.write(Buffer.from(first.buffer, first.byteOffset, endOffset - first.byteOffset));
+    } else {
+      slab.push(first);
+      slabBytes += first.length;
+      if (slabBytes >= 1 << 20) flush();
+    }
+    i = j;
   }
-  slab.push(listEnd);
-  res.end(Buffer.concat(slab));
+  flush();
+  res.end(listEnd);
 }
 
 /** Compact JSON of the object itself: what the storage's encoded fast paths can answer. */
