@@ -132,33 +132,10 @@ const workloads = {
       const status = { status: { phase: "Running", podIP: `10.244.0.${1 + (i % 250)}`, podIPs: [{ ip: `10.244.0.${1 + (i % 250)}` }], hostIP: "10.0.0.1", startTime: now,
         conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(cond),
         containerStatuses: [{ name: "app", ready: true, started: true, restartCount: 0, image: "registry.example.com/team/bench-app:1.4.2", imageID: "", containerID: `containerd://${i}`, state: { running: { startedAt: now } } }] } };
-      reqs.push([rawRequest("POST", `${podsPath(spec.ns)}/${name}/binding`, hostHeader, JSON.stringify(binding)),
-        rawRequest("PATCH", `${podsPath(spec.ns)}/${name}/status`, hostHeader, JSON.stringify(status), "application/strategic-merge-patch+json")]);
+      reqs.push([[rawRequest("POST", `${podsPath(spec.ns)}/${name}/binding`, hostHeader, JSON.stringify(binding)), 201],
+        [rawRequest("PATCH", `${podsPath(spec.ns)}/${name}/status`, hostHeader, JSON.stringify(status), "application/strategic-merge-patch+json"), 200]]);
     }
-    const conns = await openConns(spec.conns);
-    const r = await measured(async () => {
-      const lat = [];
-      let next = 0;
-      let errors = 0;
-      let firstError;
-      await Promise.all(conns.map(async (c) => {
-        while (next < reqs.length) {
-          const [bind, patch] = reqs[next++];
-          for (const [req, ok] of [[bind, 201], [patch, 200]]) {
-            const t0 = performance.now();
-            const res = await c.send(req);
-            lat.push(performance.now() - t0);
-            if (res.status !== ok) {
-              errors++;
-              firstError ??= res.status;
-            }
-          }
-        }
-      }));
-      return { lat, errors, firstError };
-    });
-    conns.forEach((c) => c.close());
-    return { requests: r.lat.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
+    return sequences(reqs);
   },
 
   /**
