@@ -21,6 +21,7 @@ import {
 } from "./types.js";
 import { errorFromStatus } from "./rest.js";
 import { log as defaultLog, type Logger } from "../util/log.js";
+import { sleep } from "./sleep.js";
 
 export interface InformerOptions {
   namespace?: string;
@@ -38,18 +39,6 @@ export interface InformerTuning {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 interface Listener<T extends KObject> {
   handler: ResourceEventHandler<T>;

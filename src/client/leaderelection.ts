@@ -8,6 +8,7 @@
 import { R } from "./resources.js";
 import { isConflict, isNotFound, realClock, type ApiClient, type Clock, type KObject } from "./types.js";
 import { log as defaultLog, type Logger } from "../util/log.js";
+import { sleep } from "./sleep.js";
 
 export interface LeaseSpec {
   holderIdentity?: string;
@@ -47,18 +48,6 @@ export interface LeaderElectionConfig {
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 
 /** client-go's JitterFactor: waits between tries are retryPeriod * [1, 2.2). */
 const JITTER_FACTOR = 1.2;
