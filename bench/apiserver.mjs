@@ -6,13 +6,14 @@
 //
 //   node bench/apiserver.mjs [--quick] [--duration 5] [--conns 16] [--sizes 1000,10000]
 //        [--no-startup] [--no-rss] [--rss-only] [--no-build] [--from-source] [--entry <bundle>]
-//        [--cpu-prof] [--tag -x]
+//        [--cpu-prof] [--tag -x] [--only get,list,watch]
 //
 // A full run takes 4-5 minutes here, most of it filling 100,000 pods for the RSS case (--no-rss
 // skips it; --rss-only runs it alone). --quick: 2 s cases, 10 watchers only, 3 startup runs, RSS at
 // 10,000 pods only (about 1.5 minutes). bench/apiserver/memory.mjs runs the memory case with
 // heap snapshots and a pause for /proc/<pid>/smaps. --cpu-prof: the throughput server runs under --cpu-prof and the table is
-// followed by where its time went (bench/apiserver/profile.mjs).
+// followed by where its time went (bench/apiserver/profile.mjs). --only: the throughput cases of
+// these groups only (the creates always run: they fill the server).
 //
 // Load comes from separate processes so that their CPU is measured apart from the server's:
 // bench/apiserver/load.mjs (a lean keep-alive TLS client with pre-built requests) and, for GET,
@@ -48,6 +49,8 @@ const sizes = opt("sizes", "1000,10000").split(",").map(Number);
 const fromSource = flag("from-source");
 const cpuProf = flag("cpu-prof");
 const tag = opt("tag", "");
+const only = opt("only") ? new Set(opt("only").split(",")) : undefined;
+const runs = (group) => !only || only.has(group);
 // --entry <bundle>: run another build of kplane than dist/ (e.g. to compare two; with --no-build).
 const upOpts = { fromSource, ...(opt("entry") ? { entry: opt("entry") } : {}) };
 
@@ -115,6 +118,8 @@ async function setup(server, namespaces) {
 }
 
 const rows = [];
+/** client-go's Accept for built-in kinds. */
+const protobufAccept = "application/vnd.kubernetes.protobuf, */*";
 /** One line of the table: a throughput or latency figure with the server's and client's CPU. */
 function row(name, pods, r, target, pass, extra = {}) {
   const rate = r.requests / r.wallS;
@@ -171,21 +176,29 @@ if (!rssOnly) {
       row("create", size, c, ">= 3,000/s", (_r, rate) => rate >= 3000, { from: have });
       have = size;
 
-      const getTarget = "p99 < 5 ms, >= 10,000/s";
-      const getPass = (r, rate) => r.latency.p99 < 5 && rate >= 10000 && !r.errors;
-      const get = { ns: "default", prefix: "bench", count: size, conns, durationS: duration };
-      if (wrk) row("get (wrk, anonymous)", size, await wrkGet(server, get), getTarget, getPass);
-      row("get (admin cert)", size, await load(server, { kind: "get", ...get }), getTarget, getPass);
-      if (wrk) row("get ?resourceVersion=0 (wrk, anonymous)", size, await wrkGet(server, { ...get, query: "resourceVersion=0" }), "", () => undefined);
+      if (runs("get")) {
+        const getTarget = "p99 < 5 ms, >= 10,000/s";
+        const getPass = (r, rate) => r.latency.p99 < 5 && rate >= 10000 && !r.errors;
+        const get = { ns: "default", prefix: "bench", count: size, conns, durationS: duration };
+        if (wrk) row("get (wrk, anonymous)", size, await wrkGet(server, get), getTarget, getPass);
+        row("get (admin cert)", size, await load(server, { kind: "get", ...get }), getTarget, getPass);
+        if (wrk) row("get ?resourceVersion=0 (wrk, anonymous)", size, await wrkGet(server, { ...get, query: "resourceVersion=0" }), "", () => undefined);
+      }
 
-      const reps = quick ? 5 : size >= 10000 ? 20 : 50;
-      const listTarget = size >= 10000 ? "< 100 ms" : "";
-      const listPass = size >= 10000 ? (r) => r.latency.p50 < 100 : () => undefined;
-      const l = await load(server, { kind: "list", ns: "default", expect: size, reps });
-      row("list (consistent, from cache)", size, l, listTarget, listPass, { bodyMiB: round(l.bytes / 2 ** 20, 1) });
-      row("list ?resourceVersion=0", size, await load(server, { kind: "list", ns: "default", expect: size, reps, query: "resourceVersion=0" }), listTarget, listPass);
+      if (runs("list")) {
+        const reps = quick ? 5 : size >= 10000 ? 20 : 50;
+        const listTarget = size >= 10000 ? "< 100 ms" : "";
+        const listPass = size >= 10000 ? (r) => r.latency.p50 < 100 : () => undefined;
+        const l = await load(server, { kind: "list", ns: "default", expect: size, reps });
+        row("list (consistent, from cache)", size, l, listTarget, listPass, { bodyMiB: round(l.bytes / 2 ** 20, 1) });
+        row("list ?resourceVersion=0", size, await load(server, { kind: "list", ns: "default", expect: size, reps, query: "resourceVersion=0" }), listTarget, listPass);
+        // As client-go lists built-in kinds (informers, kube's controllers): protobuf preferred.
+        const lp = await load(server, { kind: "list", ns: "default", expect: size, reps, accept: protobufAccept });
+        row("list protobuf (consistent, from cache)", size, lp, listTarget, listPass, { bodyMiB: round(lp.bytes / 2 ** 20, 1) });
+        row("list protobuf ?resourceVersion=0", size, await load(server, { kind: "list", ns: "default", expect: size, reps, query: "resourceVersion=0", accept: protobufAccept }), listTarget, listPass);
+      }
 
-      for (const [watchers, rate, secs] of quick ? [[10, 200, 1]] : [[10, 200, 5], [100, 100, 5]]) {
+      for (const [watchers, rate, secs] of !runs("watch") ? [] : quick ? [[10, 200, 1]] : [[10, 200, 5], [100, 100, 5]]) {
         const w = await load(server, { kind: "watch", ns: watchNs, prefix: `w${size}x${watchers}`, watchers, rate, count: rate * secs, conns: 8 });
         if (w.outcome !== "ok") note(`watch with ${watchers} watchers: ${w.outcome} (${w.events}/${w.expected} events)`);
         row(`watch delivery, ${watchers} watchers, ${rate} creates/s`, size, { ...w, requests: w.events, errors: w.expected - w.events + w.createErrors }, "p99 < 10 ms",
@@ -212,13 +225,13 @@ if (!flag("no-rss")) {
   const server = await startUp(root, { ...upOpts, probe: true });
   await setup(server, ["default"]);
   const settle = () => new Promise((r) => setTimeout(r, 2000));
-  const measure = async (pods) => {
-    const m = { pods, ...memory(server.pid) };
+  const measure = async (pods, after = "") => {
+    const m = { pods, ...(after ? { after } : {}), ...memory(server.pid) };
     const h = await server.heap();
     await new Promise((r) => setTimeout(r, 500));
     Object.assign(m, { heapUsedMiB: h.before.heapUsed, liveHeapMiB: h.after.heapUsed, externalMiB: h.after.external, rssAfterGcMiB: memory(server.pid).rssMiB });
     results.rss.push(m);
-    note(`RSS at ${pods} pods: ${m.rssMiB} MiB (anon ${m.anonMiB}, file ${m.fileMiB}); JS heap ${m.heapUsedMiB} MiB, live after a full GC ${m.liveHeapMiB} MiB; RSS after GC ${m.rssAfterGcMiB} MiB`);
+    note(`RSS at ${pods} pods${after ? ` (${after})` : ""}: ${m.rssMiB} MiB (anon ${m.anonMiB}, file ${m.fileMiB}); JS heap ${m.heapUsedMiB} MiB, live after a full GC ${m.liveHeapMiB} MiB; RSS after GC ${m.rssAfterGcMiB} MiB`);
   };
   try {
     results.rss = [];
@@ -234,6 +247,10 @@ if (!flag("no-rss")) {
       have = size;
       await settle();
       await measure(size);
+      // Protobuf lists keep every pod's protobuf encoding (packed) in the watch cache.
+      await load(server, { kind: "list", ns: "default", expect: size, reps: 1, accept: protobufAccept });
+      await settle();
+      await measure(size, "after a protobuf list");
     }
   } finally {
     await server.stop();
@@ -264,7 +281,7 @@ if (results.rss) {
   md += "\n| pods | RSS MiB | anon MiB | file MiB | peak MiB | JS heap MiB | live heap MiB | external (Buffers) MiB | RSS after GC MiB | target |\n|---|---|---|---|---|---|---|---|---|---|\n";
   for (const m of results.rss) {
     const t = m.pods === 100000 ? `< 500 MiB ${mark(m.rssMiB < 500)}` : "";
-    md += `| ${fmt(m.pods)} | ${fmt(m.rssMiB)} | ${fmt(m.anonMiB)} | ${fmt(m.fileMiB)} | ${fmt(m.peakMiB)} | ${fmt(m.heapUsedMiB)} | ${fmt(m.liveHeapMiB)} | ${fmt(m.externalMiB)} | ${fmt(m.rssAfterGcMiB)} | ${t} |\n`;
+    md += `| ${fmt(m.pods)}${m.after ? ` (${m.after})` : ""} | ${fmt(m.rssMiB)} | ${fmt(m.anonMiB)} | ${fmt(m.fileMiB)} | ${fmt(m.peakMiB)} | ${fmt(m.heapUsedMiB)} | ${fmt(m.liveHeapMiB)} | ${fmt(m.externalMiB)} | ${fmt(m.rssAfterGcMiB)} | ${t} |\n`;
   }
   md += "\nRSS 2 s after the last create (file-backed pages are mostly the store's memory-mapped LMDB file); " +
     "then a full GC (bench/apiserver/probe.mjs, preloaded in this server only) gives the live JS heap and the RSS after it.\n";

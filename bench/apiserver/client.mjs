@@ -4,8 +4,8 @@
 import { connect } from "node:tls";
 
 /** The request bytes for one call; build them before the clock starts. */
-export function rawRequest(method, path, host, body, contentType = "application/json") {
-  const head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: application/json\r\nUser-Agent: kplane-bench\r\n` +
+export function rawRequest(method, path, host, body, contentType = "application/json", accept = "application/json") {
+  const head = `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nAccept: ${accept}\r\nUser-Agent: kplane-bench\r\n` +
     (body ? `Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : "") + "\r\n";
   return body ? Buffer.concat([Buffer.from(head), Buffer.from(body)]) : Buffer.from(head);
 }

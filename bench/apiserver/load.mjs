@@ -72,6 +72,33 @@ async function closedLoopFor(conns, reqs, durationS, okStatus) {
 
 const podsPath = (ns) => `/api/v1/namespaces/${ns}/pods`;
 
+/** The items of a protobuf list (`k8s\0` + runtime.Unknown{..., raw: XList{metadata = 1, items = 2}}), counted. */
+function protobufListItems(b) {
+  let p = 0;
+  const varint = () => {
+    let v = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const c = b[p++];
+      v += (c & 0x7f) * mul;
+      if (c < 0x80) return v;
+    }
+  };
+  /** The length-delimited fields in [from, to): [number, start, end]. */
+  const fields = (from, to) => {
+    const out = [];
+    for (p = from; p < to; ) {
+      const tag = varint();
+      const n = varint();
+      out.push([tag >>> 3, p, p + n]);
+      p += n;
+    }
+    return out;
+  };
+  if (b.toString("latin1", 0, 4) !== "k8s\0") throw new Error("not a protobuf response");
+  const raw = fields(4, b.length).find(([n]) => n === 2);
+  return fields(raw[1], raw[2]).filter(([n]) => n === 2).length;
+}
+
 /** Runs each sequence of [request, expected status] in order, sequences spread over the connections. */
 async function sequences(seqs) {
   const conns = await openConns(spec.conns);
@@ -208,13 +235,18 @@ const workloads = {
     return { requests: r.lat.length, errors: r.errors, firstError: r.firstError, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS, latency: summarize(r.lat) };
   },
 
+  /**
+   * Lists of all pods of a namespace, one at a time. `spec.accept`: the Accept header (client-go
+   * asks for built-in kinds with `application/vnd.kubernetes.protobuf, *\/*`).
+   */
   async list() {
     const q = spec.query ? `?${spec.query}` : "";
-    const req = rawRequest("GET", `${podsPath(spec.ns)}${q}`, hostHeader);
+    const req = rawRequest("GET", `${podsPath(spec.ns)}${q}`, hostHeader, undefined, undefined, spec.accept);
     const [c] = await openConns(1);
-    // The first list checks the answer (outside the clock): the expected number of items.
+    // The first list checks the answer (outside the clock): the expected number of items. (For
+    // protobuf it is also the one that encodes the items, which the server then keeps.)
     const first = await c.send(req, true);
-    const items = first.status === 200 ? JSON.parse(first.body.toString("utf8")).items.length : -1;
+    const items = first.status !== 200 ? -1 : first.body[0] === 0x6b ? protobufListItems(first.body) : JSON.parse(first.body.toString("utf8")).items.length;
     if (items !== spec.expect) throw new Error(`list returned ${items} items (HTTP ${first.status}), expected ${spec.expect}`);
     const r = await measured(async () => {
       const lat = [];

@@ -4,12 +4,14 @@
 // size, optionally a heap snapshot at the end and a pause to look at the process.
 //
 //   node bench/apiserver/memory.mjs [--sizes 10000,100000] [--entry dist/kplane.mjs]
-//        [--from-source] [--snapshot] [--hold <file>] [--node-args "--flag ..."]
+//        [--from-source] [--snapshot] [--hold <file>] [--node-args "--flag ..."] [--lists protobuf,json]
 //
 // --entry: the bundle to run (default bin/kplane.mjs, i.e. dist/kplane.mjs as built; nothing is
 // built here). --snapshot: `node --heapsnapshot-signal=SIGUSR1`, one .heapsnapshot in
 // --snapshot-dir (default /tmp/kplane-memory-snapshots) after the last size. --hold <file>: print
 // the pid and keep the server up until <file> exists (to read /proc/<pid>/smaps and the like).
+// --lists: after each size, list the pods once in each of these encodings and measure again
+// after each (a protobuf list leaves each pod's protobuf encoding kept, packed, in the cache).
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,13 +51,13 @@ try {
   ] });
   if (!r.ok) throw new Error(`setup: HTTP ${r.statuses.join(", ")}`);
   const settle = () => new Promise((res) => setTimeout(res, 2000));
-  const measure = async (pods) => {
-    const m = { pods, ...memory(server.pid) };
+  const measure = async (pods, after = "") => {
+    const m = { pods, ...(after ? { after } : {}), ...memory(server.pid) };
     const h = await server.heap();
     await new Promise((res) => setTimeout(res, 500));
     Object.assign(m, { heapUsedMiB: h.before.heapUsed, liveHeapMiB: h.after.heapUsed, externalMiB: h.after.external, arrayBuffersMiB: h.after.arrayBuffers, rssAfterGcMiB: memory(server.pid).rssMiB });
     results.push(m);
-    note(`${pods} pods: RSS ${m.rssMiB} MiB (anon ${m.anonMiB}, file ${m.fileMiB}, peak ${m.peakMiB}); JS heap ${m.heapUsedMiB}, live ${m.liveHeapMiB}; external ${m.externalMiB} (ArrayBuffers ${m.arrayBuffersMiB}); RSS after GC ${m.rssAfterGcMiB}`);
+    note(`${pods} pods${after ? ` (${after})` : ""}: RSS ${m.rssMiB} MiB (anon ${m.anonMiB}, file ${m.fileMiB}, peak ${m.peakMiB}); JS heap ${m.heapUsedMiB}, live ${m.liveHeapMiB}; external ${m.externalMiB} (ArrayBuffers ${m.arrayBuffersMiB}); RSS after GC ${m.rssAfterGcMiB}`);
   };
   await settle();
   await measure(0);
@@ -68,6 +70,12 @@ try {
     have = size;
     await settle();
     await measure(size);
+    for (const enc of (opt("lists", "") || "").split(",").filter(Boolean)) {
+      const accept = enc === "protobuf" ? "application/vnd.kubernetes.protobuf, */*" : "application/json";
+      await load(server, { kind: "list", ns: "default", expect: size, reps: 1, accept });
+      await settle();
+      await measure(size, `after a ${enc} list`);
+    }
   }
   if (snapshot) {
     // Written into --diagnostic-dir; the server's main thread is busy until it is complete.

@@ -4,7 +4,7 @@ import type { KObject } from "../api/types.js";
 import { ApiError, errors, type Status } from "../api/status.js";
 import type { Printer } from "../printers/types.js";
 import type { Negotiated } from "./negotiate.js";
-import { decodeErrorMessage, decodeProtobuf, ProtobufError, PROTOBUF_MEDIA_TYPE } from "../protobuf/index.js";
+import { decodeErrorMessage, decodeProtobuf, encodeProtobuf, ProtobufError, PROTOBUF_MEDIA_TYPE } from "../protobuf/index.js";
 
 /** Encoding of responses and decoding of request bodies. */
 
@@ -17,15 +17,35 @@ export function send(res: ServerResponse, code: number, body: Buffer | string, c
   res.end(buf);
 }
 
+/** JSON or YAML text of a value (protobuf: see encodeBody). */
 export function encodeValue(v: unknown, neg: Pick<Negotiated, "encoding" | "pretty">): string {
   if (neg.encoding === "yaml") return yamlStringify(v, { aliasDuplicateObjects: false, lineWidth: 0 });
   return neg.pretty ? JSON.stringify(v, null, 2) + "\n" : JSON.stringify(v) + "\n";
 }
 
+/**
+ * A response body in the negotiated encoding. Protobuf needs `apiVersion` and `kind` on the value
+ * and a kind with a protobuf form (negotiation made sure of that).
+ */
+export function encodeBody(v: unknown, neg: Pick<Negotiated, "encoding" | "pretty">): Buffer | string {
+  if (neg.encoding !== "protobuf") return encodeValue(v, neg);
+  const b = isObject(v) ? encodeProtobuf(v) : undefined;
+  if (!b) throw errors.internal(new Error(`no protobuf form for ${isObject(v) ? `${String(v.apiVersion)}, Kind=${String(v.kind)}` : typeof v}`));
+  return Buffer.from(b.buffer, b.byteOffset, b.length);
+}
+
+/**
+ * An error's Status, in the encoding `neg` names (handlers pass negotiateStatus's: kube words
+ * errors in any format the client accepts, protobuf included); JSON without one.
+ */
 export function sendStatus(res: ServerResponse, err: ApiError, neg?: Pick<Negotiated, "encoding" | "pretty" | "contentType">): void {
   const headers: Record<string, string> = {};
   const retry = err.status.details?.retryAfterSeconds;
   if (retry !== undefined && (err.code === 429 || err.code === 503 || err.code === 504)) headers["Retry-After"] = String(retry);
+  if (neg?.encoding === "protobuf") {
+    send(res, err.code, encodeBody(err.status, neg), PROTOBUF_MEDIA_TYPE, headers);
+    return;
+  }
   const enc = neg && neg.encoding === "yaml" ? neg : { encoding: "json" as const, pretty: false };
   send(res, err.code, encodeValue(err.status, enc), enc.encoding === "yaml" ? "application/yaml" : "application/json", headers);
 }

@@ -12,9 +12,11 @@ import {
   fieldLabelNotSupported, fieldSelectorEmpty, fieldSelectorRequirements, labelSelectorEmpty, matchesFields, matchesLabels,
   parseFieldSelector, parseLabelSelector, SelectorError, unknownFieldSelector,
 } from "../selectors/index.js";
-import type { Predicate, WatchEvent } from "../storage/interface.js";
-import { decodeBody, encodeValue, isObject, mediaType, partialMetadata, readBody, send, sendStatus, toApiError, toTable, type IncludeObject } from "./encode.js";
-import { negotiate, type Conversion, type Negotiated } from "./negotiate.js";
+import type { Predicate, Storage, WatchEvent } from "../storage/interface.js";
+import { isCachedWatchEvent, type Cacher, type CachedWatchEvent, type EncodedListStream, type ItemEncoding } from "../storage/cacher.js";
+import { ENVELOPE_TAIL, encodeItem, encodeWatchEvent, hasProtobufType, listHead, listOfItems, objectHead, PROTOBUF_MEDIA_TYPE, watchFrame } from "../protobuf/index.js";
+import { decodeBody, encodeBody, isObject, mediaType, partialMetadata, readBody, send, sendStatus, toApiError, toTable, type IncludeObject } from "./encode.js";
+import { negotiate, negotiateStatus, type Conversion, type Negotiated, type NegotiateOptions } from "./negotiate.js";
 
 /**
  * The generic REST handlers (kube's endpoints/handlers): one set for every resource. Each
@@ -37,6 +39,51 @@ export interface HandlerDeps {
 
 const objectConversions: Conversion[] = ["Table", "PartialObjectMetadata"];
 const listConversions: Conversion[] = ["Table", "PartialObjectMetadataList"];
+
+/** What a resource needs for protobuf responses, worked out once per ResourceStore. */
+interface StoreProtobuf {
+  /** Negotiation options of its endpoints (protobuf when the kind has a protobuf form). */
+  negotiate: NegotiateOptions;
+  watch: NegotiateOptions;
+  /** Its objects as protobuf list items (see protobuf/response.ts), kept by the watch cache. */
+  items: ItemEncoding;
+  /** `k8s\0` + the envelope's TypeMeta of its kind. */
+  head: Uint8Array;
+  /** Lists of it can be made of items. */
+  listOfItems: boolean;
+}
+
+const protobufs = new WeakMap<ResourceStore, StoreProtobuf>();
+function protobufOf(store: ResourceStore): StoreProtobuf {
+  let p = protobufs.get(store);
+  if (p) return p;
+  const { apiVersion } = store;
+  const kind = store.info.kind;
+  const has = hasProtobufType(apiVersion, kind);
+  p = {
+    negotiate: { protobuf: has },
+    watch: { protobuf: has, watch: true },
+    items: {
+      id: `protobuf ${apiVersion}, Kind=${kind}`,
+      encode: (obj) => {
+        // A view of memory the next call reuses: the cache packs or copies it at once.
+        const b = encodeItem(apiVersion, kind, obj, true);
+        if (!b) throw new Error(`no protobuf form for ${apiVersion}, Kind=${kind}`);
+        return b;
+      },
+    },
+    head: objectHead(apiVersion, kind),
+    listOfItems: has && listOfItems(apiVersion, listKind(store)),
+  };
+  protobufs.set(store, p);
+  return p;
+}
+
+/** The watch cache's list in another encoding, when the storage is one (and serves objects as stored). */
+function encodedAsStorage(s: Storage): Pick<Cacher, "getListEncodedAs"> | undefined {
+  const c = s as Partial<Cacher>;
+  return typeof c.getListEncodedAs === "function" ? (c as Pick<Cacher, "getListEncodedAs">) : undefined;
+}
 
 function dryRunOf(query: URLSearchParams): boolean {
   const values = query.getAll("dryRun");
@@ -137,11 +184,28 @@ function eventLine(type: string, header: Buffer, item: Buffer): Buffer {
 }
 
 /**
- * A list body from its encoded items, written in slabs of about 1 MiB rather than joined into
- * one Buffer first (a 50 MiB concat costs tens of milliseconds and doubles the memory).
- * Exported for its test.
+ * Resolves once `res` has taken what was written (or is closed: then res.destroyed). Writing a
+ * large body as the socket takes it, rather than all at once into the stream's queue, halves the
+ * CPU a 10,000-pod list costs (TLS encrypts slabs while they are warm; the queue stays short).
  */
-export function sendJoined(res: ServerResponse, contentType: string, head: Buffer, items: readonly Buffer[]): void {
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
+/**
+ * A list body from its encoded items, written in slabs of about 1 MiB rather than joined into
+ * one Buffer first (a 50 MiB concat costs tens of milliseconds and doubles the memory), each
+ * once the socket has taken the last. Exported for its test.
+ */
+export async function sendJoined(res: ServerResponse, contentType: string, head: Buffer, items: readonly Buffer[]): Promise<void> {
   let length = head.length + listEnd.length + Math.max(0, items.length - 1);
   for (const it of items) length += it.length;
   res.writeHead(200, { "Content-Type": contentType, "Content-Length": String(length), "Cache-Control": "no-cache, private" });
@@ -150,8 +214,9 @@ export function sendJoined(res: ServerResponse, contentType: string, head: Buffe
   res.write(head);
   let slab: Buffer[] = [];
   let slabBytes = 0;
+  let full = false;
   const flush = () => {
-    if (slab.length) res.write(slab.length === 1 ? slab[0]! : Buffer.concat(slab, slabBytes));
+    if (slab.length && !res.write(slab.length === 1 ? slab[0]! : Buffer.concat(slab, slabBytes))) full = true;
     slab = [];
     slabBytes = 0;
   };
@@ -173,16 +238,37 @@ export function sendJoined(res: ServerResponse, contentType: string, head: Buffe
     }
     if (j - i > 1) {
       flush();
-      res.write(Buffer.from(first.buffer, first.byteOffset, endOffset - first.byteOffset));
+      if (!res.write(Buffer.from(first.buffer, first.byteOffset, endOffset - first.byteOffset))) full = true;
     } else {
       slab.push(first);
       slabBytes += first.length;
       if (slabBytes >= 1 << 20) flush();
     }
     i = j;
+    if (full) {
+      full = false;
+      await drained(res);
+      if (res.destroyed) return;
+    }
   }
   flush();
   res.end(listEnd);
+}
+
+/**
+ * A protobuf list (see protobuf/response.ts): `head` (listHead), the items' `size` bytes as
+ * `pieces` makes them, the envelope's tail. Pieces are made as the socket takes them (a list
+ * of 100,000 pods is ~330 MB), so memory holds a few of them at a time. Exported for its test.
+ */
+export async function sendProtobufList(res: ServerResponse, head: Uint8Array, size: number, pieces: Iterable<Buffer>): Promise<void> {
+  res.writeHead(200, { "Content-Type": PROTOBUF_MEDIA_TYPE, "Content-Length": String(head.length + size + ENVELOPE_TAIL.length), "Cache-Control": "no-cache, private" });
+  res.write(head);
+  for (const piece of pieces) {
+    if (res.write(piece)) continue;
+    await drained(res);
+    if (res.destroyed) return;
+  }
+  res.end(ENVELOPE_TAIL);
 }
 
 /** Compact JSON of the object itself: what the storage's encoded fast paths can answer. */
@@ -208,7 +294,7 @@ function writeObject(res: ServerResponse, code: number, obj: unknown, neg: Negot
       out = partialMetadata(o, neg.convVersion);
     }
   }
-  send(res, code, encodeValue(out, neg), neg.contentType, headers);
+  send(res, code, encodeBody(out, neg), neg.contentType, headers);
 }
 
 function includeObjectOf(query: URLSearchParams): IncludeObject {
@@ -264,7 +350,6 @@ export async function handleResource(
   deps: HandlerDeps,
 ): Promise<void> {
   const pretty = queryBool(query.get("pretty"));
-  let neg: Negotiated | undefined;
   try {
     const ns = store.info.namespaced ? info.namespace : "";
     if (store.info.namespaced && !ns && info.name) throw errors.pathNotFound();
@@ -275,7 +360,7 @@ export async function handleResource(
     const sub = info.subresource || undefined;
     switch (info.verb) {
       case "get": {
-        neg = negotiate(req.headers.accept, objectConversions, pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).negotiate);
         const rv = parseRV(query.get("resourceVersion"));
         if (plainJSON(neg)) {
           // The storage's encoded form, sent without decoding and encoding it again.
@@ -290,19 +375,19 @@ export async function handleResource(
         return;
       }
       case "list": {
-        neg = negotiate(req.headers.accept, listConversions, pretty);
+        const neg = negotiate(req.headers.accept, listConversions, pretty, protobufOf(store).negotiate);
         await list(store, ns, req, res, query, neg, deps);
         return;
       }
       case "watch": {
-        neg = negotiate(req.headers.accept, objectConversions.concat(["Table"]), pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).watch);
         await watch(store, ns, info.name, req, res, query, neg, deps);
         return;
       }
       case "create": {
         if (sub) throw errors.methodNotSupported(store.gr, "create");
         if (!store.info.verbs.includes("create")) throw errors.methodNotSupported(store.gr, "create");
-        neg = negotiate(req.headers.accept, objectConversions, pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).negotiate);
         const warnings: string[] = [];
         const dryRun = dryRunOf(query);
         const obj = await readObject(req, store, query, deps, warnings);
@@ -313,7 +398,7 @@ export async function handleResource(
       }
       case "update": {
         if (!store.info.verbs.includes("update")) throw errors.methodNotSupported(store.gr, "update");
-        neg = negotiate(req.headers.accept, objectConversions, pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).negotiate);
         const warnings: string[] = [];
         const dryRun = dryRunOf(query);
         const obj = await readObject(req, store, query, deps, warnings);
@@ -325,7 +410,7 @@ export async function handleResource(
       }
       case "patch": {
         if (!store.info.verbs.includes("patch")) throw errors.methodNotSupported(store.gr, "patch");
-        neg = negotiate(req.headers.accept, objectConversions, pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).negotiate);
         const dryRun = dryRunOf(query);
         const warnings: string[] = [];
         const result = await patch(store, ns, info.name, req, query, dryRun, deps, warnings, sub);
@@ -335,7 +420,7 @@ export async function handleResource(
       case "delete": {
         if (sub) throw errors.methodNotSupported(store.gr, "delete");
         if (!store.info.verbs.includes("delete")) throw errors.methodNotSupported(store.gr, "delete");
-        neg = negotiate(req.headers.accept, objectConversions, pretty);
+        const neg = negotiate(req.headers.accept, objectConversions, pretty, protobufOf(store).negotiate);
         const opts = await deleteOptions(req, query);
         const dryRun = dryRunOf(query) || (opts.dryRun?.length ?? 0) > 0;
         const { body, deleted } = await store.delete(ns, info.name, opts, dryRun);
@@ -345,7 +430,7 @@ export async function handleResource(
       }
       case "deletecollection": {
         if (!store.info.verbs.includes("deletecollection")) throw errors.methodNotSupported(store.gr, "deletecollection");
-        neg = negotiate(req.headers.accept, listConversions, pretty);
+        const neg = negotiate(req.headers.accept, listConversions, pretty, protobufOf(store).negotiate);
         const opts = await deleteOptions(req, query);
         const dryRun = dryRunOf(query) || (opts.dryRun?.length ?? 0) > 0;
         const predicate = predicateFor(store, query);
@@ -362,7 +447,7 @@ export async function handleResource(
           }
         }
         const body = { kind: listKind(store), apiVersion: store.apiVersion, metadata: { resourceVersion: listed.resourceVersion }, items: items.map(stripType) };
-        send(res, 200, encodeValue(body, neg), neg.contentType);
+        send(res, 200, encodeBody(body, neg), neg.contentType);
         return;
       }
       default:
@@ -370,7 +455,8 @@ export async function handleResource(
     }
   } catch (err) {
     const e = toApiError(err);
-    sendStatus(res, e, neg);
+    // kube words errors in whatever the client accepts (not what the endpoint negotiated).
+    sendStatus(res, e, negotiateStatus(req.headers.accept));
   }
 }
 
@@ -406,11 +492,23 @@ async function list(store: ResourceStore, ns: string, req: IncomingMessage, res:
     // Items as the watch cache keeps them encoded: joined, not decoded and encoded again.
     const enc = await store.listEncoded(ns, listReq);
     if (enc) {
-      const meta: Record<string, unknown> = { resourceVersion: enc.resourceVersion };
-      if (enc.continue) meta.continue = enc.continue;
-      if (enc.remainingItemCount !== undefined) meta.remainingItemCount = enc.remainingItemCount;
-      const head = Buffer.from(`{"kind":${JSON.stringify(listKind(store))},"apiVersion":${JSON.stringify(store.apiVersion)},"metadata":${JSON.stringify(meta)},"items":[`);
-      sendJoined(res, neg.contentType, head, enc.items);
+      const head = Buffer.from(`{"kind":${JSON.stringify(listKind(store))},"apiVersion":${JSON.stringify(store.apiVersion)},"metadata":${JSON.stringify(listMetaOf(enc))},"items":[`);
+      await sendJoined(res, neg.contentType, head, enc.items);
+      return;
+    }
+  }
+  if (neg.encoding === "protobuf" && !neg.conversion) {
+    // Items as the watch cache keeps them in protobuf (encoded on first use): joined likewise.
+    const pb = protobufOf(store);
+    const s = store.servedAsStored && pb.listOfItems ? encodedAsStorage(store.storage) : undefined;
+    if (s) {
+      let enc: EncodedListStream;
+      try {
+        enc = await s.getListEncodedAs(store.keyRoot(ns), listReq, pb.items);
+      } catch (err) {
+        throw store.mapError(err, "");
+      }
+      await sendProtobufList(res, listHead(store.apiVersion, listKind(store), listMetaOf(enc), enc.size)!, enc.size, enc.pieces());
       return;
     }
   }
@@ -428,7 +526,28 @@ async function list(store: ResourceStore, ns: string, req: IncomingMessage, res:
   } else {
     body = { kind: listKind(store), apiVersion: store.apiVersion, metadata: listMeta, items: result.items.map(stripType) };
   }
-  send(res, 200, encodeValue(body, neg), neg.contentType);
+  send(res, 200, encodeBody(body, neg), neg.contentType);
+}
+
+function listMetaOf(l: { resourceVersion: string; continue?: string; remainingItemCount?: number }): Record<string, unknown> {
+  const meta: Record<string, unknown> = { resourceVersion: l.resourceVersion };
+  if (l.continue) meta.continue = l.continue;
+  if (l.remainingItemCount !== undefined) meta.remainingItemCount = l.remainingItemCount;
+  return meta;
+}
+
+/**
+ * A watch event's protobuf frame from the watch cache's protobuf item: made once per event and
+ * shared by every protobuf watcher it goes to (the event object is shared by them).
+ */
+const protobufFrames = new WeakMap<WatchEvent, { apiVersion: string; frame: Buffer }>();
+function protobufFrame(ev: CachedWatchEvent, apiVersion: string, pb: StoreProtobuf): Buffer {
+  const hit = protobufFrames.get(ev);
+  if (hit && hit.apiVersion === apiVersion) return hit.frame;
+  const f = watchFrame(apiVersion, ev.type, pb.head, ev.encodedAs(pb.items));
+  const frame = Buffer.from(f.buffer, f.byteOffset, f.length);
+  protobufFrames.set(ev, { apiVersion, frame });
+  return frame;
 }
 
 async function watch(store: ResourceStore, ns: string, name: string, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, neg: Negotiated, deps: HandlerDeps): Promise<void> {
@@ -478,6 +597,9 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
   res.on("close", finish);
   w.onEnd(finish);
   const plain = neg.encoding === "json" && !neg.conversion && store.servedAsStored;
+  const pb = neg.encoding === "protobuf" ? protobufOf(store) : undefined;
+  // Objects as the watch cache keeps them in protobuf, framed once per event.
+  const pbItems = pb !== undefined && !neg.conversion && store.servedAsStored;
   const uncork = () => {
     corked = false;
     if (!ended) res.uncork();
@@ -496,6 +618,10 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
       res.write(eventLine(ev.type, store.typeHeader, ev.encoded));
       return;
     }
+    if (pbItems && ev.type !== "BOOKMARK" && ev.type !== "ERROR" && isCachedWatchEvent(ev)) {
+      res.write(protobufFrame(ev, store.apiVersion, pb));
+      return;
+    }
     let object: unknown = ev.object;
     if (ev.type !== "ERROR" && ev.type !== "BOOKMARK") {
       if (printer) {
@@ -508,8 +634,15 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
       const o = ev.object;
       object = { kind: store.info.kind, apiVersion: store.apiVersion, ...o };
     }
-    const line = neg.encoding === "json" ? JSON.stringify({ type: ev.type, object }) + "\n" : encodeValue({ type: ev.type, object }, neg) + "---\n";
-    res.write(line);
+    if (pb) {
+      // Length-prefixed frames of WatchEvent (BOOKMARK: the kind with only its metadata; ERROR: a Status).
+      const frame = encodeWatchEvent(ev.type, object as Record<string, unknown>, store.apiVersion);
+      if (frame) res.write(frame);
+      else finish();
+      return;
+    }
+    // (YAML has no stream form: negotiation answers 406, as kube.)
+    res.write(JSON.stringify({ type: ev.type, object }) + "\n");
   });
 }
 

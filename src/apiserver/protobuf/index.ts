@@ -9,6 +9,7 @@ import { encodeObject, encodeWatchEvent } from "./encode.js";
 import { ProtobufError } from "./wire.js";
 
 export { ProtobufError, encodeWatchEvent };
+export { ENVELOPE_TAIL, encodeItem, listHead, listOfItems, objectHead, watchFrame } from "./response.js";
 
 export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
 
