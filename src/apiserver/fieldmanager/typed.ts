@@ -293,6 +293,9 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
   // One path stack for the whole walk: sets keep the elements, never the array.
   const path: PathElement[] = [];
   const walk = (tr: TypeRef, l: Json, r: Json): void => {
+    // Equal values contribute nothing; most of an update is unchanged, and equality is much
+    // cheaper than the typed walk (not at the root, which almost always differs somewhere).
+    if (path.length > 0 && l !== undefined && r !== undefined && valuesEqual(l, r)) return;
     const a0 = t.types.resolve(tr);
     if (!a0) return;
     const al = deduce(a0, l);

@@ -18,6 +18,7 @@ import {
 import { itemLength, Packer, unpack, unpackInto, type Packed } from "./delta.js";
 import { atRevision, decodeItem, encodeItem, itemOf, type Item } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
+import { storedText, type CachedState } from "./cached.js";
 
 // sorted-btree is CommonJS with an ES-style default export: Node hands ESM the exports object.
 const BTree = sortedBtree.default;
@@ -1030,10 +1031,20 @@ class WatchCache implements Cacher {
     return this.store.create(key, obj, o);
   }
 
-  /** The cached object saves the store its first read when it is current (kube does the same). */
-  private cached(key: string): KObject | undefined {
+  /**
+   * The cached object saves the store its first read when it is current (kube does the same).
+   * The entry is about to be replaced, so unless its object is already decoded and shared, the
+   * writer gets a private decoding it may change in place, and is not remembered.
+   */
+  private cached(key: string): CachedState | undefined {
     const e = this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
-    return e && this.objectOf(key, e, true);
+    if (e === undefined) return undefined;
+    const it = view(e);
+    const text = fromBytes(it.item);
+    const data = storedText(it, text);
+    const hit = this.decoded.get(e);
+    if (hit !== undefined) return { obj: hit, data, shared: true };
+    return { obj: decodeItem(key, it, text), data, shared: false };
   }
 
   guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
