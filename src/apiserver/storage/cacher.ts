@@ -19,6 +19,7 @@ import { itemLength, Packer, unpack, unpackInto, type Packed } from "./delta.js"
 import { atRevision, decodeItem, encodeItem, itemOf, type Item } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
 import { storedText, type CachedState } from "./cached.js";
+import { copyJSON } from "../../util/json.js";
 
 // sorted-btree is CommonJS with an ES-style default export: Node hands ESM the exports object.
 const BTree = sortedBtree.default;
@@ -383,6 +384,10 @@ class WatchCache implements Cacher {
   private hot: Hot;
   /** Decoded objects, least recently used first. */
   private readonly decoded = new Map<Entry, KObject>();
+  /** Objects just written through this cache whose events have not come yet (offerWritten). */
+  private readonly written = new Map<string, { rev: bigint; obj: KObject }>();
+  /** Private copies of written objects, for the next write of their entry (offerWritten). */
+  private readonly fresh = new Map<Entry, KObject>();
   private readonly decodedMax: number;
   /** The `head`s (apiVersion and kind) seen, so that entries share one string. */
   private readonly heads = new Map<string, string>();
@@ -466,6 +471,8 @@ class WatchCache implements Cacher {
     if (this.closed) return;
     this.objects = tree;
     this.decoded.clear();
+    this.written.clear();
+    this.fresh.clear();
     this.rv = rev;
     this.listRV = rev;
     this.evictedSinceList = false;
@@ -544,6 +551,7 @@ class WatchCache implements Cacher {
   /** `e` is no longer the current state of its key. */
   private forget(e: Entry): void {
     this.decoded.delete(e);
+    this.fresh.delete(e);
     this.hot.drop(e);
   }
 
@@ -565,10 +573,7 @@ class WatchCache implements Cacher {
       return hit;
     }
     const obj = this.own(decodeItem(key, view(e)));
-    if (remember && this.decodedMax > 0) {
-      this.decoded.set(e, obj);
-      if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
-    }
+    if (remember && this.decodedMax > 0) this.remember(e, obj);
     return obj;
   }
 
@@ -644,6 +649,11 @@ class WatchCache implements Cacher {
         ({ entry: cur, item } = this.ingest(key, kv.value, rv, live));
         this.objects.set(key, cur);
         if (prev) this.forget(prev);
+        const w = this.written.size > 0 ? this.written.get(key) : undefined;
+        if (w !== undefined && w.rev <= rv) {
+          this.written.delete(key);
+          if (w.rev === rv) this.keepFresh(cur, w.obj);
+        }
         ev = { type: prev ? "MODIFIED" : "ADDED", key, cur, prev, rv, time };
       }
       if (this.ring.push(ev)) this.evictedSinceList = true;
@@ -1027,8 +1037,10 @@ class WatchCache implements Cacher {
 
   // ---- writes and the rest go to the store ----------------------------------------------
 
-  create(key: string, obj: KObject, o?: CreateOptions): Promise<KObject> {
-    return this.store.create(key, obj, o);
+  async create(key: string, obj: KObject, o?: CreateOptions): Promise<KObject> {
+    const out = await this.store.create(key, obj, o);
+    if (!o?.dryRun) this.offerWritten(key, out);
+    return out;
   }
 
   /**
@@ -1042,13 +1054,50 @@ class WatchCache implements Cacher {
     const it = view(e);
     const text = fromBytes(it.item);
     const data = storedText(it, text);
+    const mine = this.fresh.get(e);
+    if (mine !== undefined) {
+      this.fresh.delete(e);
+      return { obj: mine, data, shared: false };
+    }
     const hit = this.decoded.get(e);
     if (hit !== undefined) return { obj: hit, data, shared: true };
     return { obj: decodeItem(key, it, text), data, shared: false };
   }
 
-  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
-    return this.store.guaranteedUpdate(key, tryUpdate, o, this.cached(key));
+  async guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
+    const out = await this.store.guaranteedUpdate(key, tryUpdate, o, this.cached(key));
+    if (!o?.dryRun) this.offerWritten(key, out);
+    return out;
+  }
+
+  /**
+   * A copy of a write's own object is handed, once, to the next write of the key as its private
+   * current object (a pod is created, bound and updated in quick succession): one copy instead
+   * of parsing the item. A copy, because the writer's object goes on to the response.
+   */
+  private offerWritten(key: string, obj: KObject): void {
+    if (this.decodedMax <= 0 || !this.isReady || !this.covers(key)) return;
+    const rv = obj.metadata?.resourceVersion;
+    if (typeof rv !== "string" || !/^[1-9][0-9]*$/.test(rv)) return;
+    const rev = BigInt(rv);
+    const e = this.objects.get(key);
+    if (e !== undefined && e.rev >= rev) {
+      if (e.rev === rev) this.keepFresh(e, copyJSON(obj));
+      return;
+    }
+    this.written.set(key, { rev, obj: copyJSON(obj) });
+    // Writes whose events never come (the cache stopped) must not pile up.
+    if (this.written.size > this.decodedMax) this.written.delete(this.written.keys().next().value!);
+  }
+
+  private keepFresh(e: Entry, obj: KObject): void {
+    this.fresh.set(e, obj);
+    if (this.fresh.size > this.decodedMax) this.fresh.delete(this.fresh.keys().next().value!);
+  }
+
+  private remember(e: Entry, obj: KObject): void {
+    this.decoded.set(e, obj);
+    if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
   }
 
   delete(key: string, o?: DeleteOptions): Promise<KObject> {
