@@ -359,7 +359,7 @@ export class ResourceStore {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     obj.metadata.name = name;
-    return this.applyUpdate(namespace, name, () => obj, { ...opts, ignoresCurrent: true });
+    return this.applyUpdate(namespace, name, () => obj, { ...opts, leavesCurrent: true });
   }
 
   /**
@@ -376,8 +376,8 @@ export class ResourceStore {
       internal?: boolean;
       /** `produce` made managedFields itself (server-side apply): do not record an Update. */
       applied?: boolean;
-      /** `produce` does not read its argument (PUT): it need not be a copy. */
-      ignoresCurrent?: boolean;
+      /** `produce` never changes its argument (PUT ignores it; patches copy it): no copy is made for it. */
+      leavesCurrent?: boolean;
     },
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = this.key(namespace, name);
@@ -393,7 +393,7 @@ export class ResourceStore {
           // A retried attempt gives back what the previous attempt reserved.
           if (reserved) await reserved.rollback();
           reserved = undefined;
-          let next = this.typed(await produce(current && !opts.ignoresCurrent ? clone(current) : current));
+          let next = this.typed(await produce(current && !opts.leavesCurrent ? clone(current) : current));
           next.metadata ??= {};
           let meta = next.metadata;
           const track = opts.fieldManager !== undefined && !opts.applied && !opts.internal;
