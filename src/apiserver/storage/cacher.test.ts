@@ -87,6 +87,13 @@ for (const bname of backendNames) {
       }
       await c.delete(k);
       assert.equal(await store.get(k, { ignoreNotFound: true }), undefined);
+      // An update that changes nothing writes nothing, whatever order the writer's members had.
+      const odd = { data: { a: "1" }, kind: "ConfigMap", metadata: { name: "odd", namespace: "default" }, apiVersion: "v1" } as unknown as KObject;
+      const made = await c.create(`${p}default/odd`, odd);
+      for (let i = 0; i < 2; i++) {
+        const same = await c.guaranteedUpdate(`${p}default/odd`, (cur) => cur!);
+        assert.equal(same.metadata.resourceVersion, made.metadata.resourceVersion);
+      }
     });
 
     test("a read for a newer resourceVersion waits for the cache to get there", async () => {

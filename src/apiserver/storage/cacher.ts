@@ -177,6 +177,23 @@ function scratchOf(i: 0 | 1, n: number): Buffer {
 const scratchAlloc = (n: number): Buffer => scratchOf(1, n);
 
 /** The entry's item JSON, valid until the next call. */
+/**
+ * A copy of a written object as decodeItem would give it: apiVersion and kind first (an item
+ * keeps them at its head), the rest in order. Writes compare their encoding with the stored form
+ * the item gives (cached.ts storedText), so the member order must be the same.
+ */
+function asDecoded(obj: KObject): KObject {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in src) if (k === "apiVersion" || k === "kind") out[k] = src[k];
+  for (const k in src) {
+    if (k === "apiVersion" || k === "kind") continue;
+    if (k === "__proto__") Object.defineProperty(out, k, { value: copyJSON(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyJSON(src[k]);
+  }
+  return out as KObject;
+}
+
 function view(e: Entry): Item {
   if (e.raw !== undefined) return { item: e.raw, rvAt: e.rvAt, head: e.head };
   const b = scratchOf(0, itemLength(e));
@@ -1082,10 +1099,10 @@ class WatchCache implements Cacher {
     const rev = BigInt(rv);
     const e = this.objects.get(key);
     if (e !== undefined && e.rev >= rev) {
-      if (e.rev === rev) this.keepFresh(e, copyJSON(obj));
+      if (e.rev === rev) this.keepFresh(e, asDecoded(obj));
       return;
     }
-    this.written.set(key, { rev, obj: copyJSON(obj) });
+    this.written.set(key, { rev, obj: asDecoded(obj) });
     // Writes whose events never come (the cache stopped) must not pile up.
     if (this.written.size > this.decodedMax) this.written.delete(this.written.keys().next().value!);
   }
