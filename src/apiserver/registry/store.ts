@@ -630,11 +630,16 @@ export function sameObject(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!sameObject(a[i], bb[i])) return false;
     return true;
   }
+  // Members set to undefined count as absent (JSON drops them). No allocation: every update ends here.
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!sameObject(ao[k], bo[k])) return false;
-  return true;
+  let n = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined) continue;
+    if (!Object.hasOwn(bo, k) || !sameObject(v, bo[k])) return false;
+    n++;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
 }
