@@ -718,7 +718,7 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
         throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
       }
       return obj;
-    }, { ...base, forceAllowCreate: !subresource, applied: true, fieldManager: fieldManager! });
+    }, { ...base, forceAllowCreate: !subresource, applied: true, fieldManager: fieldManager!, leavesCurrent: true });
   }
 
   const type = patchTypeOf[mt]!;
@@ -757,6 +757,6 @@ async function patch(store: ResourceStore, ns: string, name: string, req: Incomi
     if (obj.metadata.resourceVersion === undefined) obj.metadata.resourceVersion = current.metadata.resourceVersion;
     if (obj.metadata.name !== name) throw errors.badRequest(`the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${name})`);
     return obj;
-  }, { ...base, fieldManager: manager });
+  }, { ...base, fieldManager: manager, leavesCurrent: true });
 }
 

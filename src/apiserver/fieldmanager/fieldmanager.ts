@@ -7,7 +7,7 @@ import {
   decodeManagedFields, emptyManaged, encodeManagedFields, formatTime, isResetManagedFields, managerIdentifier, type Managed,
 } from "./managedfields.js";
 import { customRootType, rootType } from "./schema.js";
-import { compare, MergeError, toFieldSet, validate, validationErrorsString, type Typed } from "./typed.js";
+import { changedFieldsV1, compare, MergeError, toFieldSet, validate, validationErrorsString, type Typed } from "./typed.js";
 import { updaterApply, updaterUpdate, type RawConflict, type UpdaterOptions } from "./updater.js";
 import { copyJSON } from "../../util/json.js";
 
@@ -239,7 +239,29 @@ export function updateManagedFields(live: KObject | undefined, next: KObject, ma
   const liveObj = live ? withoutManagedFields(live) : undefined;
   // UpdateNoErrors: an object kube could not type loses its managed fields instead of failing.
   if (typedErrors(ctx, obj) || (liveObj && typedErrors(ctx, liveObj))) return obj;
+  if (!liveObj && managed.fields.size === 0 && fastPaths.create) return createdBy(ctx, obj, manager);
   return setManagedFields(obj, updateInner(ctx, liveObj, obj, managed, manager));
+}
+
+/** Switches for the tests that check a fast path against the general one. */
+export const fastPaths = { create: true };
+
+/**
+ * updateInner for a create without managed fields: the manager owns everything the object sets
+ * (less the reset and stripped fields), one Update entry, written straight as FieldsV1.
+ */
+function createdBy(ctx: Ctx, obj: KObject, manager: string): KObject {
+  const shape = (v: unknown) => (ctx.isTyped ? goShape(ctx.typed.types, ctx.typed.root, v) : v);
+  const fields = changedFieldsV1(ctx.typed, shape({}), shape(obj), ctx.ignore, STRIP);
+  obj.metadata ??= {};
+  if (fields === undefined) {
+    delete obj.metadata.managedFields;
+    return obj;
+  }
+  const e: ManagedFieldsEntry = { manager: manager || "unknown", operation: "Update", apiVersion: ctx.version, time: ctx.now, fieldsType: "FieldsV1", fieldsV1: fields };
+  if (ctx.subresource) e.subresource = ctx.subresource;
+  obj.metadata.managedFields = [e];
+  return obj;
 }
 
 // ---------------------------------------------------------------------------------------------

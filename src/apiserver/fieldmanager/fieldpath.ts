@@ -89,19 +89,25 @@ export function compareValues(a: unknown, b: unknown): number {
   }
 }
 
+/** Deep equality of JSON values (no allocation: comparisons call it on every subtree of an update). */
 export function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((v, i) => valuesEqual(v, b[i]));
+    for (let i = 0; i < a.length; i++) if (!valuesEqual(a[i], b[i])) return false;
+    return true;
   }
-  if (isMap(a)) {
-    if (!isMap(b)) return false;
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => k in b && valuesEqual(a[k], b[k]));
+  if (Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (!(k in y) || !valuesEqual(x[k], y[k])) return false;
+    n++;
   }
-  return false;
+  for (const _ in y) n--;
+  return n === 0;
 }
 
 function kindRank(pe: PathElement): number {

@@ -1,6 +1,6 @@
 import {
-  childSet, emptySet, has, insert, isEmpty, peId, peString, sortKeyFields, valuesEqual,
-  type FieldSet, type Path, type PathElement,
+  childSet, comparePE, emptySet, has, insert, isEmpty, peId, peString, serializePE, sortKeyFields, valuesEqual,
+  type FieldSet, type FieldsV1, type Path, type PathElement,
 } from "./fieldpath.js";
 import type { Atom, ListType, MapType, Scalar, TypeRef, TypeSystem } from "./schema.js";
 
@@ -293,6 +293,9 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
   // One path stack for the whole walk: sets keep the elements, never the array.
   const path: PathElement[] = [];
   const walk = (tr: TypeRef, l: Json, r: Json): void => {
+    // Equal values contribute nothing; most of an update is unchanged, and equality is much
+    // cheaper than the typed walk (not at the root, which almost always differs somewhere).
+    if (path.length > 0 && l !== undefined && r !== undefined && valuesEqual(l, r)) return;
     const a0 = t.types.resolve(tr);
     if (!a0) return;
     const al = deduce(a0, l);
@@ -396,6 +399,162 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
   };
   walk(t.root, lhs, rhs);
   return c;
+}
+
+/** A node of the tree changedFieldsV1 builds: whether the path itself is in the set, and what is below. */
+interface ChangedNode {
+  pe: PathElement;
+  member: boolean;
+  kids: ChangedNode[] | undefined;
+}
+
+/**
+ * The FieldsV1 of what compare(t, lhs, rhs) reports as added or modified, less `ignore` (a
+ * recursive difference) and less `strip` (an exact one): what an Update manager owns after a
+ * create, where nobody owned anything before. The same walk as compare, straight to FieldsV1,
+ * without the field sets, unions and differences of the general path (fastpath.test.ts checks
+ * that both agree). Undefined when the set is empty.
+ */
+export function changedFieldsV1(t: Typed, lhs: Json, rhs: Json, ignore?: FieldSet, strip?: FieldSet): FieldsV1 | undefined {
+  const root: ChangedNode = { pe: { field: "" }, member: false, kids: undefined };
+  const nodeOf = (parent: ChangedNode, pe: PathElement): ChangedNode => {
+    const n: ChangedNode = { pe, member: false, kids: undefined };
+    (parent.kids ??= []).push(n);
+    return n;
+  };
+  const walk = (parent: ChangedNode, pe: PathElement, tr: TypeRef, l: Json, r: Json, ig: FieldSet | undefined, st: FieldSet | undefined): void => {
+    // Only removals lie below a value rhs does not have; ignored paths go whole.
+    if (r === undefined || (ig && hasMember(ig, pe))) return;
+    if (l !== undefined && valuesEqual(l, r)) return;
+    const a0 = t.types.resolve(tr);
+    if (!a0) return;
+    const node = nodeOf(parent, pe);
+    const igIn = ig && childSet(ig, pe);
+    const stIn = st && childSet(st, pe);
+    const al = deduce(a0, l);
+    const ar = deduce(a0, r);
+    let leaf: boolean;
+    if (l === undefined || sameAtom(al, ar)) leaf = handle(node, ar, true, l, r, igIn, stIn);
+    else {
+      handle(node, al, false, l, r, igIn, stIn);
+      leaf = handle(node, ar, true, l, r, igIn, stIn);
+    }
+    if (!leaf && l === undefined) node.member = true;
+    if (st && hasMember(st, pe)) node.member = false;
+  };
+  // compare's doLeaf, for added and modified only (r is defined here).
+  const leafChanged = (node: ChangedNode, l: Json, r: Json): void => {
+    if (l === undefined || !valuesEqual(l, r)) node.member = true;
+  };
+  const handle = (node: ChangedNode, a: Atom, main: boolean, l: Json, r: Json, ig: FieldSet | undefined, st: FieldSet | undefined): boolean => {
+    if (a.map) {
+      const lm = isObj(l) ? l : undefined;
+      const rm = isObj(r) ? r : undefined;
+      if (a.map.relationship === "atomic" || (!hasKeys(lm) && !hasKeys(rm))) {
+        leafChanged(node, l, r);
+        return main;
+      }
+      const m = a.map;
+      if (rm) {
+        if (lm) for (const k in lm) walk(node, { field: k }, fieldType(m, k) ?? opaque, lm[k], rm[k], ig, st);
+        for (const k in rm) {
+          if (lm && k in lm) continue;
+          walk(node, { field: k }, fieldType(m, k) ?? opaque, undefined, rm[k], ig, st);
+        }
+      }
+      return false;
+    }
+    if (a.scalar) {
+      leafChanged(node, l, r);
+      return main;
+    }
+    if (a.list) {
+      const ll = Array.isArray(l) ? l : undefined;
+      const rl = Array.isArray(r) ? r : undefined;
+      if (a.list.relationship === "atomic" || ((!ll || !ll.length) && (!rl || !rl.length))) {
+        leafChanged(node, l, r);
+        return main;
+      }
+      if (rl && rl.length) changedItems(node, a.list, ll ?? [], rl, ig, st);
+    }
+    return false;
+  };
+  // compare's compareListItems, for added and modified only.
+  const changedItems = (node: ChangedNode, list: ListType, l: Json[], r: Json[], ig: FieldSet | undefined, st: FieldSet | undefined): void => {
+    const order: { pe: PathElement; id: string }[] = [];
+    const lv = new Map<string, Json[]>();
+    const rv = new Map<string, Json[]>();
+    const index = (items: Json[], m: Map<string, Json[]>, addOrder: boolean) => {
+      for (const item of items) {
+        const pe = safePE(t, list, item);
+        if (!pe) continue;
+        const id = peId(pe);
+        const got = m.get(id);
+        if (got) got.push(item);
+        else {
+          m.set(id, [item]);
+          if (addOrder || !lv.has(id)) order.push({ pe, id });
+        }
+      }
+    };
+    index(l, lv, true);
+    index(r, rv, false);
+    for (const { pe, id } of order) {
+      const ls = lv.get(id);
+      const rs = rv.get(id);
+      if (rs === undefined) continue;
+      const nl = ls?.length ?? 0;
+      if (nl <= 1 && rs.length <= 1) walk(node, pe, list.element, ls?.[0], rs[0], ig, st);
+      else if (nl >= 2 && rs.length >= 2) {
+        if (!valuesEqual(ls, rs)) itemMember(node, pe, ig, st);
+      } else if (nl >= 2) walk(node, pe, list.element, undefined, rs[0], ig, st);
+      else itemMember(node, pe, ig, st);
+    }
+  };
+  const itemMember = (node: ChangedNode, pe: PathElement, ig: FieldSet | undefined, st: FieldSet | undefined): void => {
+    if ((ig && hasMember(ig, pe)) || (st && hasMember(st, pe))) return;
+    nodeOf(node, pe).member = true;
+  };
+  const a0 = t.types.resolve(t.root);
+  if (!a0) return undefined;
+  handle(root, deduce(a0, rhs), true, lhs, rhs, ignore, strip);
+  return root.kids === undefined ? undefined : emitChanged(root.kids);
+}
+
+function emitChanged(kids: ChangedNode[], self = false): FieldsV1 | undefined {
+  // Insertion sort in place: these lists are short, and Array.prototype.sort allocates.
+  for (let i = 1; i < kids.length; i++) {
+    const k = kids[i]!;
+    let j = i - 1;
+    for (; j >= 0 && comparePE(kids[j]!.pe, k.pe) > 0; j--) kids[j + 1] = kids[j]!;
+    kids[j + 1] = k;
+  }
+  let out: FieldsV1 | undefined;
+  for (const k of kids) {
+    const below = k.kids === undefined ? undefined : emitChanged(k.kids, k.member);
+    if (below === undefined && !k.member) continue;
+    if (out === undefined) {
+      out = {};
+      if (self) out["."] = {};
+    }
+    out["field" in k.pe ? fieldKey(k.pe.field) : serializePE(k.pe)] = below ?? {};
+  }
+  return out;
+}
+
+/** `f:<name>` for the field names schemas have, made once. */
+const fieldKeys = new Map<string, string>();
+function fieldKey(name: string): string {
+  let k = fieldKeys.get(name);
+  if (k === undefined) {
+    k = `f:${name}`;
+    if (fieldKeys.size < 4096) fieldKeys.set(name, k);
+  }
+  return k;
+}
+
+function hasMember(s: FieldSet, pe: PathElement): boolean {
+  return has(s, [pe]);
 }
 
 function hasKeys(o: Obj | undefined): boolean {

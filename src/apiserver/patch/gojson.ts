@@ -1,4 +1,5 @@
 import { goQuote } from "../validation/field.js";
+import { copyJSON } from "../../util/json.js";
 
 /** strconv.Quote, shared with the validation messages. */
 export { goQuote };
@@ -48,16 +49,9 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A deep copy of a JSON value (own "__proto__" members included). */
-export function cloneJSON<T extends JSONValue>(v: T): T;
-export function cloneJSON(v: JSONValue): JSONValue {
-  if (Array.isArray(v)) return v.map(cloneJSON);
-  if (isObject(v)) {
-    const o: JSONObject = {};
-    for (const k of Object.keys(v)) setKey(o, k, cloneJSON(v[k] as JSONValue));
-    return o;
-  }
-  return v;
+/** A deep copy of a JSON value (own "__proto__" members included): util/json.ts's copyJSON. */
+export function cloneJSON<T extends JSONValue>(v: T): T {
+  return copyJSON(v);
 }
 
 /** Parses `buf` as Go's json.Unmarshal would, throwing GoSyntaxError on the first syntax error. */

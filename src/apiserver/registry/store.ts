@@ -359,7 +359,7 @@ export class ResourceStore {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     obj.metadata.name = name;
-    return this.applyUpdate(namespace, name, () => obj, opts);
+    return this.applyUpdate(namespace, name, () => obj, { ...opts, leavesCurrent: true });
   }
 
   /**
@@ -376,6 +376,8 @@ export class ResourceStore {
       internal?: boolean;
       /** `produce` made managedFields itself (server-side apply): do not record an Update. */
       applied?: boolean;
+      /** `produce` never changes its argument (PUT ignores it; patches copy it): no copy is made for it. */
+      leavesCurrent?: boolean;
     },
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = this.key(namespace, name);
@@ -391,7 +393,7 @@ export class ResourceStore {
           // A retried attempt gives back what the previous attempt reserved.
           if (reserved) await reserved.rollback();
           reserved = undefined;
-          let next = this.typed(await produce(current ? clone(current) : undefined));
+          let next = this.typed(await produce(current && !opts.leavesCurrent ? clone(current) : current));
           next.metadata ??= {};
           let meta = next.metadata;
           const track = opts.fieldManager !== undefined && !opts.applied && !opts.internal;
@@ -628,11 +630,16 @@ export function sameObject(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!sameObject(a[i], bb[i])) return false;
     return true;
   }
+  // Members set to undefined count as absent (JSON drops them). No allocation: every update ends here.
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (!sameObject(ao[k], bo[k])) return false;
-  return true;
+  let n = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined) continue;
+    if (!Object.hasOwn(bo, k) || !sameObject(v, bo[k])) return false;
+    n++;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
 }

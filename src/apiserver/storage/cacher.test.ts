@@ -64,6 +64,38 @@ for (const bname of backendNames) {
       assert.equal(Object.isFrozen(l.items[0]), bname === "kplane");
     });
 
+    test("writes through the cache: each update starts from the stored state, whatever the writer did with its objects", async () => {
+      const { c, p } = await fresh();
+      const k = `${p}default/w`;
+      const created = await c.create(k, pod("w"));
+      created.metadata.labels = { scribbled: "after the write" };
+      let n = 0;
+      for (const dryRun of [false, true, false, false]) {
+        const before = await store.get(k, {});
+        const out = await c.guaranteedUpdate(k, (cur) => {
+          // What the writer is given equals what etcd holds (not the scribbles on a returned object).
+          assert.deepEqual(cur, before);
+          cur!.spec = { n: ++n };
+          return cur!;
+        }, { dryRun });
+        out.metadata.annotations = { scribbled: "again" };
+        if (!dryRun) {
+          const stored = await store.get(k, {});
+          assert.deepEqual(stored!.spec, { n });
+          assert.deepEqual(await c.get(k, { resourceVersion: stored!.metadata.resourceVersion }), stored);
+        }
+      }
+      await c.delete(k);
+      assert.equal(await store.get(k, { ignoreNotFound: true }), undefined);
+      // An update that changes nothing writes nothing, whatever order the writer's members had.
+      const odd = { data: { a: "1" }, kind: "ConfigMap", metadata: { name: "odd", namespace: "default" }, apiVersion: "v1" } as unknown as KObject;
+      const made = await c.create(`${p}default/odd`, odd);
+      for (let i = 0; i < 2; i++) {
+        const same = await c.guaranteedUpdate(`${p}default/odd`, (cur) => cur!);
+        assert.equal(same.metadata.resourceVersion, made.metadata.resourceVersion);
+      }
+    });
+
     test("a read for a newer resourceVersion waits for the cache to get there", async () => {
       const { c, p } = await fresh({ waitTimeoutMs: 3000 });
       const v1 = await store.create(`${p}default/a`, pod("a"));

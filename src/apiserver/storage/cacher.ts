@@ -18,6 +18,8 @@ import {
 import { itemLength, Packer, unpack, unpackInto, type Packed } from "./delta.js";
 import { atRevision, decodeItem, encodeItem, itemOf, type Item } from "./item.js";
 import { WatchQueue } from "./watchQueue.js";
+import { storedText, type CachedState } from "./cached.js";
+import { copyJSON } from "../../util/json.js";
 
 // sorted-btree is CommonJS with an ES-style default export: Node hands ESM the exports object.
 const BTree = sortedBtree.default;
@@ -243,6 +245,23 @@ function scratchOf(i: 0 | 1, n: number): Buffer {
 const scratchAlloc = (n: number): Buffer => scratchOf(1, n);
 
 /** The entry's item JSON, valid until the next call. */
+/**
+ * A copy of a written object as decodeItem would give it: apiVersion and kind first (an item
+ * keeps them at its head), the rest in order. Writes compare their encoding with the stored form
+ * the item gives (cached.ts storedText), so the member order must be the same.
+ */
+function asDecoded(obj: KObject): KObject {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k in src) if (k === "apiVersion" || k === "kind") out[k] = src[k];
+  for (const k in src) {
+    if (k === "apiVersion" || k === "kind") continue;
+    if (k === "__proto__") Object.defineProperty(out, k, { value: copyJSON(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyJSON(src[k]);
+  }
+  return out as KObject;
+}
+
 function view(e: Entry): Item {
   if (e.raw !== undefined) return { item: e.raw, rvAt: e.rvAt, head: e.head };
   const b = scratchOf(0, itemLength(e));
@@ -481,6 +500,10 @@ class WatchCache implements Cacher {
   private readonly altBudget: number;
   /** Decoded objects, least recently used first. */
   private readonly decoded = new Map<Entry, KObject>();
+  /** Objects just written through this cache whose events have not come yet (offerWritten). */
+  private readonly written = new Map<string, { rev: bigint; obj: KObject }>();
+  /** Private copies of written objects, for the next write of their entry (offerWritten). */
+  private readonly fresh = new Map<Entry, KObject>();
   private readonly decodedMax: number;
   /** The `head`s (apiVersion and kind) seen, so that entries share one string. */
   private readonly heads = new Map<string, string>();
@@ -566,6 +589,8 @@ class WatchCache implements Cacher {
     this.objects = tree;
     this.altBytes = 0;
     this.decoded.clear();
+    this.written.clear();
+    this.fresh.clear();
     this.rv = rev;
     this.listRV = rev;
     this.evictedSinceList = false;
@@ -644,6 +669,7 @@ class WatchCache implements Cacher {
   /** `e` is no longer the current state of its key. */
   private forget(e: Entry): void {
     this.decoded.delete(e);
+    this.fresh.delete(e);
     this.hot.drop(e);
     if (e.alt !== undefined) this.altBytes -= e.alt.packed.length + ALT_OVERHEAD;
   }
@@ -698,10 +724,7 @@ class WatchCache implements Cacher {
       return hit;
     }
     const obj = this.own(decodeItem(key, view(e)));
-    if (remember && this.decodedMax > 0) {
-      this.decoded.set(e, obj);
-      if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
-    }
+    if (remember && this.decodedMax > 0) this.remember(e, obj);
     return obj;
   }
 
@@ -779,6 +802,11 @@ class WatchCache implements Cacher {
         ({ entry: cur, item } = this.ingest(key, kv.value, rv, live));
         this.objects.set(key, cur);
         if (prev) this.forget(prev);
+        const w = this.written.size > 0 ? this.written.get(key) : undefined;
+        if (w !== undefined && w.rev <= rv) {
+          this.written.delete(key);
+          if (w.rev === rv) this.keepFresh(cur, w.obj);
+        }
         ev = { type: prev ? "MODIFIED" : "ADDED", key, cur, prev, rv, time };
       }
       if (this.ring.push(ev)) this.evictedSinceList = true;
@@ -1197,18 +1225,67 @@ class WatchCache implements Cacher {
 
   // ---- writes and the rest go to the store ----------------------------------------------
 
-  create(key: string, obj: KObject, o?: CreateOptions): Promise<KObject> {
-    return this.store.create(key, obj, o);
+  async create(key: string, obj: KObject, o?: CreateOptions): Promise<KObject> {
+    const out = await this.store.create(key, obj, o);
+    if (!o?.dryRun) this.offerWritten(key, out);
+    return out;
   }
 
-  /** The cached object saves the store its first read when it is current (kube does the same). */
-  private cached(key: string): KObject | undefined {
+  /**
+   * The cached object saves the store its first read when it is current (kube does the same).
+   * The entry is about to be replaced, so unless its object is already decoded and shared, the
+   * writer gets a private decoding it may change in place, and is not remembered.
+   */
+  private cached(key: string): CachedState | undefined {
     const e = this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
-    return e && this.objectOf(key, e, true);
+    if (e === undefined) return undefined;
+    const it = view(e);
+    const text = fromBytes(it.item);
+    const data = storedText(it, text);
+    const mine = this.fresh.get(e);
+    if (mine !== undefined) {
+      this.fresh.delete(e);
+      return { obj: mine, data, shared: false };
+    }
+    const hit = this.decoded.get(e);
+    if (hit !== undefined) return { obj: hit, data, shared: true };
+    return { obj: decodeItem(key, it, text), data, shared: false };
   }
 
-  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
-    return this.store.guaranteedUpdate(key, tryUpdate, o, this.cached(key));
+  async guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o?: UpdateOptions): Promise<KObject> {
+    const out = await this.store.guaranteedUpdate(key, tryUpdate, o, this.cached(key));
+    if (!o?.dryRun) this.offerWritten(key, out);
+    return out;
+  }
+
+  /**
+   * A copy of a write's own object is handed, once, to the next write of the key as its private
+   * current object (a pod is created, bound and updated in quick succession): one copy instead
+   * of parsing the item. A copy, because the writer's object goes on to the response.
+   */
+  private offerWritten(key: string, obj: KObject): void {
+    if (this.decodedMax <= 0 || !this.isReady || !this.covers(key)) return;
+    const rv = obj.metadata?.resourceVersion;
+    if (typeof rv !== "string" || !/^[1-9][0-9]*$/.test(rv)) return;
+    const rev = BigInt(rv);
+    const e = this.objects.get(key);
+    if (e !== undefined && e.rev >= rev) {
+      if (e.rev === rev) this.keepFresh(e, asDecoded(obj));
+      return;
+    }
+    this.written.set(key, { rev, obj: asDecoded(obj) });
+    // Writes whose events never come (the cache stopped) must not pile up.
+    if (this.written.size > this.decodedMax) this.written.delete(this.written.keys().next().value!);
+  }
+
+  private keepFresh(e: Entry, obj: KObject): void {
+    this.fresh.set(e, obj);
+    if (this.fresh.size > this.decodedMax) this.fresh.delete(this.fresh.keys().next().value!);
+  }
+
+  private remember(e: Entry, obj: KObject): void {
+    this.decoded.set(e, obj);
+    if (this.decoded.size > this.decodedMax) this.decoded.delete(this.decoded.keys().next().value!);
   }
 
   delete(key: string, o?: DeleteOptions): Promise<KObject> {

@@ -16,6 +16,7 @@ import {
   type Preconditions, type Predicate, type Storage, type UpdateFunc, type UpdateOptions, type Watch, type WatchEvent,
   type WatchOptions,
 } from "./interface.js";
+import type { CachedState } from "./cached.js";
 import { encodeItem } from "./item.js";
 import { copyJSON } from "../../util/json.js";
 import { WatchQueue } from "./watchQueue.js";
@@ -39,8 +40,8 @@ export interface Etcd3Options {
 export interface Etcd3Storage extends Storage {
   getListEncoded(prefix: string, opts?: ListOptions): Promise<EncodedListResult>;
   getEncoded(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
-  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, opts?: UpdateOptions, cachedExisting?: KObject): Promise<KObject>;
-  delete(key: string, opts?: DeleteOptions, cachedExisting?: KObject): Promise<KObject>;
+  guaranteedUpdate(key: string, tryUpdate: UpdateFunc, opts?: UpdateOptions, cachedExisting?: CachedState): Promise<KObject>;
+  delete(key: string, opts?: DeleteOptions, cachedExisting?: CachedState): Promise<KObject>;
 }
 
 type TxnOp = MessageInitShape<typeof RequestOpSchema>;
@@ -58,6 +59,8 @@ interface ObjState {
   obj: KObject | undefined;
   rev: bigint;
   data: string | undefined;
+  /** obj is the cache's, read by others: a writer changes a copy (objects read from etcd are private). */
+  shared?: boolean;
 }
 
 const modEquals = (key: Uint8Array, rev: bigint) => ({
@@ -169,12 +172,12 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
   };
 
   /**
-   * The state a cached object stands for (it may be stale; writes compare its revision). The
-   * cache's object is shared and only read here; whoever changes it gets a copy (below).
+   * The state a cached object stands for (it may be stale; writes compare its revision). A
+   * shared object is only read here; whoever changes it gets a copy (below).
    */
-  const stateFromObject = (_key: string, obj: KObject): ObjState => {
-    const rev = BigInt(obj.metadata.resourceVersion ?? "0");
-    return { obj, rev, data: encodeObject(obj) };
+  const stateFromCache = (c: CachedState): ObjState => {
+    const rev = BigInt(c.obj.metadata.resourceVersion ?? "0");
+    return { obj: c.obj, rev, data: c.data ?? encodeObject(c.obj), shared: c.shared };
   };
 
   const txn = (compareKey: Uint8Array, rev: bigint, success: TxnOp[], getOnFailure: boolean): Promise<TxnResponse> =>
@@ -343,12 +346,12 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     });
   }
 
-  async function guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o: UpdateOptions = {}, cachedExisting?: KObject): Promise<KObject> {
+  async function guaranteedUpdate(key: string, tryUpdate: UpdateFunc, o: UpdateOptions = {}, cachedExisting?: CachedState): Promise<KObject> {
     const ignoreNotFound = o.ignoreNotFound ?? false;
     const k = toBytes(key);
     try {
       const useCache = cachedExisting !== undefined && !o.dryRun;
-      let st = useCache ? stateFromObject(key, cachedExisting!) : await currentState(key, ignoreNotFound);
+      let st = useCache ? stateFromCache(cachedExisting!) : await currentState(key, ignoreNotFound);
       let isCurrent = !useCache;
       const refresh = async () => {
         st = await currentState(key, ignoreNotFound);
@@ -363,8 +366,9 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
         }
         let ret;
         try {
-          // tryUpdate gets its own copy: it may change it in place.
-          ret = await tryUpdate(st.obj !== undefined ? copyJSON(st.obj) : undefined);
+          // tryUpdate may change the object in place: it gets a copy of a shared one, and a
+          // private one is not read again (a new state replaces it before the next try).
+          ret = await tryUpdate(st.obj === undefined ? undefined : st.shared || o.dryRun ? copyJSON(st.obj) : st.obj);
         } catch (e) {
           if (isCurrent) throw e;
           const seen = st.rev;
@@ -411,11 +415,11 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     }
   }
 
-  async function delete_(key: string, o: DeleteOptions = {}, cachedExisting?: KObject): Promise<KObject> {
+  async function delete_(key: string, o: DeleteOptions = {}, cachedExisting?: CachedState): Promise<KObject> {
     const k = toBytes(key);
     try {
       const useCache = cachedExisting !== undefined && !o.dryRun;
-      let st = useCache ? stateFromObject(key, cachedExisting!) : await currentState(key, false);
+      let st = useCache ? stateFromCache(cachedExisting!) : await currentState(key, false);
       let isCurrent = !useCache;
       for (;;) {
         let err: unknown = checkPreconditions(key, o.preconditions, st.obj);
@@ -441,8 +445,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
           isCurrent = true;
           continue;
         }
-        // The last state, at the deletion's revision (a copy: st.obj may be the cache's).
-        return atResourceVersion(copyJSON(st.obj!), t.header!.revision);
+        // The last state, at the deletion's revision (a copy when st.obj is the cache's).
+        return atResourceVersion(st.shared ? copyJSON(st.obj!) : st.obj!, t.header!.revision);
       }
     } catch (e) {
       throw fromEtcdError(e, key);

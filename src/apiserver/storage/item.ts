@@ -416,8 +416,7 @@ export function atRevision(it: Item, oldRev: bigint, rev: bigint, alloc: Alloc =
 }
 
 /** The object an item stands for (apiVersion and kind first, then the item's members). */
-export function decodeItem(key: string, it: Item): KObject {
-  const text = fromBytes(it.item);
+export function decodeItem(key: string, it: Item, text: string = fromBytes(it.item)): KObject {
   let o: unknown;
   try {
     o = JSON.parse(it.head ? "{" + it.head + "," + text.slice(1) : text);

@@ -7,10 +7,14 @@ import type { FieldError, FieldErrorType } from "../api/types.js";
 
 // ---- paths (field.Path printed as a string) ----
 
-/** `base.name` (kube's Path.Child); an empty base gives just `name`. */
-export function child(base: string, ...names: string[]): string {
-  let p = base;
-  for (const n of names) p = p === "" ? n : `${p}.${n}`;
+/**
+ * `base.name` (kube's Path.Child); an empty base gives just `name`. Fixed parameters, not a rest
+ * array: validation makes a path for every field it looks at.
+ */
+export function child(base: string, name: string, name2?: string, name3?: string): string {
+  let p = base === "" ? name : `${base}.${name}`;
+  if (name2 !== undefined) p = p === "" ? name2 : `${p}.${name2}`;
+  if (name3 !== undefined) p = p === "" ? name3 : `${p}.${name3}`;
   return p;
 }
 
