@@ -126,7 +126,8 @@ try {
   /** CPU, run-queue wait and memory of every process, the bench's own CPU, and the server's request counters. */
   const snapshot = async () => {
     const own = process.cpuUsage();
-    const s = { at: performance.now(), bench: (own.user + own.system) / 1e6, server: sample(server.pid), requests: await scrapeRequests(api) };
+    // CLOCK_MONOTONIC in µs, the time base of V8's .cpuprofile: profiles can be cut per phase (cluster/phaseprof.mjs).
+    const s = { at: performance.now(), monoUs: Number(process.hrtime.bigint() / 1000n), bench: (own.user + own.system) / 1e6, server: sample(server.pid), requests: await scrapeRequests(api) };
     for (const p of procs) s[p.name] = sample(p.pid);
     return s;
   };
@@ -151,7 +152,7 @@ try {
     }
     cpu.bench = round(after.bench - before.bench, 2);
     const p = {
-      phase: name, target, ...out, wallS: round(wallS, 2), measuredS: round((after.at - before.at) / 1000, 2), cpuS: cpu, waitS: wait, rss,
+      phase: name, target, ...out, wallS: round(wallS, 2), measuredS: round((after.at - before.at) / 1000, 2), monoUs: [before.monoUs, after.monoUs], cpuS: cpu, waitS: wait, rss,
       requests: requestDelta(before.requests, after.requests, (after.at - before.at) / 1000),
       loadavg: loadavg().map((v) => round(v, 2)),
     };

@@ -3,7 +3,7 @@
 // through (bench:cluster's phases, one at a time): what the ReplicaSet controller, the scheduler,
 // a node and the garbage collector each cost the server, with and without watchers on pods.
 //
-//   node bench/cluster/ops.mjs [--count 1000] [--watchers 0,4] [--cpu-prof] [--no-build]
+//   node bench/cluster/ops.mjs [--count 1000] [--watchers 0,4] [--cpu-prof] [--no-build] [--metadata] [--patch-status]
 //
 // Per watcher count, a fresh `kplane up --no-control-loop`; `--watchers 4` opens four pod
 // watches (as the controller manager, the scheduler, the nodes and bench:cluster hold), which
@@ -13,6 +13,13 @@
 // collector before it deletes), graceful DELETE, status killed (PUT), final DELETE (grace 0, UID
 // precondition). The first 200 pods warm the server up and are not counted.
 // With --cpu-prof the server runs under --cpu-prof and its profile's summary is printed.
+// --metadata: the answers to the GET, the status writes and the DELETEs asked for as
+// PartialObjectMetadata (as the collector's metadata client, and callers that read no more).
+// --patch-status: the node's status writes as strategic merge patches of what changed (the
+// kubelet's and kwok's way) instead of PUTs of the whole pod. --bound-watch: the last pod watcher
+// watches bound pods only (fieldSelector spec.nodeName!=, as `kplane node` does).
+// --strip-managed-fields: the status PUTs carry no managedFields (as objects from informers
+// that drop them, as kplane's loop processes' do).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +41,12 @@ const count = Number(opt("count", "1000"));
 const warm = 200;
 const watcherCounts = opt("watchers", "0,4").split(",").map(Number);
 const cpuProf = args.includes("--cpu-prof");
+const metadataOnly = args.includes("--metadata");
+const patchStatus = args.includes("--patch-status");
+const boundWatch = args.includes("--bound-watch");
+const stripManaged = args.includes("--strip-managed-fields");
+const bodyOf = (p, status) => (stripManaged ? { ...p, metadata: { ...p.metadata, managedFields: undefined }, status } : { ...p, status });
+const META = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 if (!args.includes("--no-build")) execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit", cwd: root });
 
 const NS = "ops";
@@ -74,7 +87,8 @@ async function run(watchers) {
     const leases = [];
     for (let i = 0; i < 100; i++) leases.push(await must("lease", api.json("POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `node-${i}` }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } })));
     for (let i = 0; i < watchers; i++) {
-      const w = openWatch(api.tls, "/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=3600", () => {});
+      const selector = boundWatch && i === watchers - 1 ? "&fieldSelector=spec.nodeName%21%3D" : "";
+      const w = openWatch(api.tls, `/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=3600${selector}`, () => {});
       streams.push(w);
       await w.opened;
     }
@@ -103,16 +117,35 @@ async function run(watchers) {
       return { ...p, spec: { ...p.spec, nodeName: "node-1" } };
     });
     // The scheduler's binding changed the pod: the node works from the object its informer shows.
-    await step("GET pods (garbage collector)", (p) => must("get", api.json("GET", `${podsPath}/${p.metadata.name}`)));
-    await step("PUT pods/status Running (node)", (p) => must("running", api.json("PUT", `${podsPath}/${p.metadata.name}/status`, { ...p, status: running(p, now()) })));
+    const accept = metadataOnly ? META : undefined;
+    // With --metadata the answers are metadata only: the pods kept here take their metadata from them.
+    const keep = (p, body) => (metadataOnly ? { ...p, metadata: body.metadata } : body);
+    // A status write: PUT of the whole pod, or a strategic merge patch (nulls drop what went).
+    const writeStatus = async (what, p, status, patch) => {
+      const path = `${podsPath}/${p.metadata.name}/status`;
+      const body = patchStatus
+        ? await must(what, api.json("PATCH", path, { metadata: { uid: p.metadata.uid }, status: patch }, { contentType: "application/strategic-merge-patch+json", accept }))
+        : await must(what, api.json("PUT", path, bodyOf(p, status), { accept }));
+      return metadataOnly ? { ...p, metadata: body.metadata, status } : body;
+    };
+    await step(`GET pods (garbage collector)${metadataOnly ? " as metadata" : ""}`, async (p) => keep(p, await must("get", api.json("GET", `${podsPath}/${p.metadata.name}`, undefined, { accept }))));
+    await step(`${patchStatus ? "PATCH" : "PUT"} pods/status Running (node)`, (p) => {
+      const s = running(p, now());
+      const { phase, hostIP, hostIPs, podIP, podIPs, startTime, conditions, containerStatuses } = s;
+      return writeStatus("running", p, s, { phase, hostIP, hostIPs, podIP, podIPs, startTime, conditions, containerStatuses });
+    });
     let l = 0;
     await step("PUT leases (node heartbeat)", async () => {
       const i = l++ % leases.length;
       leases[i] = await must("lease", api.json("PUT", `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${leases[i].metadata.name}`, { ...leases[i], spec: { ...leases[i].spec, renewTime: new Date().toISOString().replace("Z", "000Z") } }));
     });
-    await step("DELETE pods graceful (garbage collector)", (p) => must("delete", api.json("DELETE", `${podsPath}/${p.metadata.name}`, { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: p.metadata.uid }, propagationPolicy: "Background" })));
-    await step("PUT pods/status killed (node)", (p) => must("killed", api.json("PUT", `${podsPath}/${p.metadata.name}/status`, { ...p, status: killed(p, now()) })));
-    await step("DELETE pods grace 0 (node)", (p) => must("final delete", api.json("DELETE", `${podsPath}/${p.metadata.name}`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } })));
+    await step("DELETE pods graceful (garbage collector)", async (p) => keep(p, await must("delete", api.json("DELETE", `${podsPath}/${p.metadata.name}`, { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: p.metadata.uid }, propagationPolicy: "Background" }, { accept }))));
+    await step(`${patchStatus ? "PATCH" : "PUT"} pods/status killed (node)`, (p) => {
+      const s = killed(p, now());
+      const t = s.containerStatuses[0].state.terminated;
+      return writeStatus("killed", p, s, { phase: s.phase, conditions: s.conditions.filter((c) => c.status === "False"), containerStatuses: [{ name: "app", ready: false, started: false, state: { running: null, terminated: t } }] });
+    });
+    await step("DELETE pods grace 0 (node)", (p) => must("final delete", api.json("DELETE", `${podsPath}/${p.metadata.name}`, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } }, { accept })));
   } finally {
     for (const w of streams) w.close();
     api.close();

@@ -88,10 +88,11 @@ export async function apiClient(target) {
   const host = `${t.host}:${t.port}`;
   let conn = await Conn.open(t);
   let chain = Promise.resolve();
-  const send = (method, path, body, contentType = "application/json") => {
+  const send = (method, path, body, contentType = "application/json", accept = "application/json") => {
     const run = async () => {
-      let bytes = rawRequest(method, path, host, body === undefined ? undefined : JSON.stringify(body));
-      if (contentType !== "application/json") bytes = Buffer.from(bytes.toString("latin1").replace("Content-Type: application/json", `Content-Type: ${contentType}`), "latin1");
+      const bytes = rawRequest(method, path, host, body === undefined ? undefined : JSON.stringify(body), contentType, accept);
+      // Closed while idle (the server's keep-alive timeout): a write to it would wait forever.
+      if (conn.sock.destroyed) conn = await Conn.open(t);
       try {
         return await conn.send(bytes, true);
       } catch {
@@ -108,8 +109,9 @@ export async function apiClient(target) {
   return {
     tls: t,
     send,
-    async json(method, path, body) {
-      const r = await send(method, path, body);
+    /** `o.contentType`, `o.accept`: other than application/json. */
+    async json(method, path, body, o = {}) {
+      const r = await send(method, path, body, o.contentType, o.accept);
       return { status: r.status, body: r.text ? JSON.parse(r.text) : undefined };
     },
     close: () => conn.close(),

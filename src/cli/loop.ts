@@ -8,7 +8,7 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, type EventBroadcaster, type LeaderElectionTiming, type RestConfig } from "../client/index.js";
+import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, stripManagedFields, type EventBroadcaster, type LeaderElectionTiming, type RestConfig } from "../client/index.js";
 import { runControllers, type ControllerOptions } from "../controllers/manager.js";
 import type { ControllerContext } from "../controllers/types.js";
 import { startSimulatedNodes, type SimulatedNodesHandle, type SimulatedNodesOptions } from "../node/index.js";
@@ -52,7 +52,9 @@ export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
   // Every informer and controller waits on this one signal.
   setMaxListeners(0, signal);
   const reader = new RestClient({ ...o.config, userAgent: userAgent("kplane-informers") });
-  const informers = new SharedInformerFactory(reader, { log });
+  // managedFields are dropped from cached objects, as kube-controller-manager's and
+  // kube-scheduler's informers do (nothing here reads them; the simulated nodes neither).
+  const informers = new SharedInformerFactory(reader, { log, transform: stripManagedFields });
   const broadcasters: EventBroadcaster[] = [];
   const clients: RestClient[] = [reader];
   const contextFor = (binary: string): ControllerContext => {

@@ -33,6 +33,12 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
   private readonly indexers = new Map<string, IndexFunc<T>>();
   /** index name -> index value -> keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /**
+   * key -> the object's values for each index, in the indexers' order: an update finds what to
+   * take out without calling the index functions on the old object, and an update that changes
+   * no value (most are status updates) touches no index.
+   */
+  private readonly values = new Map<string, string[][]>();
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
     this.addIndexers({ [NAMESPACE_INDEX]: namespaceIndexFunc as IndexFunc<T>, ...indexers });
@@ -44,7 +50,11 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
       this.indexers.set(name, fn);
       const index = new Map<string, Set<string>>();
       this.indices.set(name, index);
-      for (const [key, obj] of this.items) for (const v of fn(obj)) addTo(index, v, key);
+      for (const [key, obj] of this.items) {
+        const vals = fn(obj);
+        this.values.get(key)?.push(vals);
+        for (const v of vals) addTo(index, v, key);
+      }
     }
   }
 
@@ -52,9 +62,20 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
   upsert(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
-    if (old) this.unindex(key, old);
     this.items.set(key, obj);
-    this.index(key, obj);
+    const prev = this.values.get(key);
+    const next: string[][] = [];
+    let i = 0;
+    for (const [name, fn] of this.indexers) {
+      const vals = fn(obj);
+      next.push(vals);
+      const before = prev?.[i++];
+      if (before && sameValues(before, vals)) continue;
+      const index = this.indices.get(name)!;
+      if (before) for (const v of before) removeFrom(index, v, key);
+      for (const v of vals) addTo(index, v, key);
+    }
+    this.values.set(key, next);
     return old;
   }
 
@@ -63,7 +84,13 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
     const key = typeof obj === "string" ? obj : keyOf(obj);
     const old = this.items.get(key);
     if (!old) return undefined;
-    this.unindex(key, old);
+    const prev = this.values.get(key);
+    let i = 0;
+    for (const name of this.indexers.keys()) {
+      const index = this.indices.get(name)!;
+      for (const v of prev?.[i++] ?? []) removeFrom(index, v, key);
+    }
+    this.values.delete(key);
     this.items.delete(key);
     return old;
   }
@@ -71,6 +98,7 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
   /** Replaces the whole content (after a relist). */
   replace(objs: T[]): void {
     this.items.clear();
+    this.values.clear();
     for (const index of this.indices.values()) index.clear();
     for (const o of objs) this.upsert(o);
   }
@@ -114,29 +142,23 @@ export class Indexer<T extends KObject = KObject> implements Lister<T> {
   get size(): number {
     return this.items.size;
   }
-
-  private index(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      for (const v of fn(obj)) addTo(index, v, key);
-    }
-  }
-
-  private unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      for (const v of fn(obj)) {
-        const set = index.get(v);
-        if (!set) continue;
-        set.delete(key);
-        if (set.size === 0) index.delete(v);
-      }
-    }
-  }
 }
 
 function addTo(index: Map<string, Set<string>>, value: string, key: string): void {
   let set = index.get(value);
   if (!set) index.set(value, (set = new Set()));
   set.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, value: string, key: string): void {
+  const set = index.get(value);
+  if (!set) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(value);
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,10 +1,17 @@
 /**
  * core/v1 Events, as client-go's record package writes them: a recorder per component hands
- * events to one broadcaster, which writes them one at a time in the background. An event equal
- * to one written in the last 10 minutes (same object, type, reason, message, source) bumps that
- * Event's count and lastTimestamp by a patch instead of creating another. Recording never
- * blocks or throws: the queue is bounded, each object has a token bucket (client-go's spam
- * filter: burst 25, then one per 5 minutes), and write errors are logged, not raised.
+ * events to one broadcaster's queue; its one background writer takes them off in order,
+ * correlates them as client-go's EventCorrelator does and writes what is left, one at a time.
+ * - Aggregation: from the 10th event about one object that differs only in its message (same
+ *   source, type, reason) within 10 minutes on, one Event "(combined from similar events): <the
+ *   latest message>" stands for them all.
+ * - De-duplication: an event equal to one seen before (same object, type, reason, message,
+ *   source; or the same aggregate) bumps that Event's count and lastTimestamp by a strategic
+ *   merge patch instead of creating another (for as long as the 4096-entry cache holds it).
+ * - Spam filter: each source and object has a token bucket (burst 25, then one per 5 minutes);
+ *   an event without a token is counted (de-duplication saw it) but not written.
+ * Recording never blocks or throws: the queue is bounded (1000; more are dropped, as client-go's
+ * DropIfChannelFull broadcaster), and write errors are logged, not raised.
  */
 import { R } from "./resources.js";
 import { isNotFound, realClock, type ApiClient, type Clock, type EventRecorder, type EventType, type KObject } from "./types.js";
@@ -28,7 +35,7 @@ export interface EventBroadcaster {
   shutdown(): void;
 }
 
-interface CoreEvent extends KObject {
+export interface CoreEvent extends KObject {
   involvedObject: { kind?: string; namespace?: string; name?: string; uid?: string; apiVersion?: string; resourceVersion?: string };
   reason: string;
   message: string;
@@ -42,18 +49,25 @@ interface CoreEvent extends KObject {
   reportingInstance: string;
 }
 
-interface Seen {
-  namespace: string;
-  name: string;
-  count: number;
-  lastAt: number;
+/** What to write for one recorded event: a new Event, or a patch of the one it repeats. */
+export interface CorrelatedEvent {
+  event: CoreEvent;
+  patch: boolean;
 }
 
-const DEDUP_WINDOW_MS = 10 * 60 * 1000;
 const CACHE_SIZE = 4096;
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+const AGGREGATE_PREFIX = "(combined from similar events): ";
 
 /** metav1.Time: seconds precision. */
 const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+
+/** client-go's Event name: the object's name and the time in hex nanoseconds. */
+function eventName(objectName: string | undefined, now: number): string {
+  const nanos = BigInt(Math.floor(now)) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
+  return `${objectName ?? "unknown"}.${nanos.toString(16)}`;
+}
 
 /** An LRU of bounded size over a Map's insertion order. */
 class Lru<V> {
@@ -72,64 +86,116 @@ class Lru<V> {
     this.m.set(k, v);
     if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
   }
-  delete(k: string): void {
-    this.m.delete(k);
+}
+
+const SEP = "\u0000";
+
+/**
+ * client-go's EventCorrelator: aggregate, then de-duplicate, then filter spam, decided without
+ * the server (Event names are made by the client). Answers what to write, or undefined when the
+ * spam filter holds the event back.
+ */
+export class EventCorrelator {
+  private readonly aggregates = new Lru<{ messages: Set<string>; last: number }>(CACHE_SIZE);
+  private readonly observed = new Lru<{ count: number; firstTimestamp: string; name: string }>(CACHE_SIZE);
+  private readonly buckets = new Lru<{ tokens: number; at: number }>(CACHE_SIZE);
+
+  constructor(
+    private readonly burst = 25,
+    private readonly refillPerSecond = 1 / 300,
+  ) {}
+
+  correlate(e: CoreEvent, now: number): CorrelatedEvent | undefined {
+    const io = e.involvedObject;
+    const objectKey = [e.source.component, e.source.host ?? "", io.kind, io.namespace, io.name, io.uid, io.apiVersion].join(SEP);
+    // Aggregation (EventAggregatorByReasonFunc): the same but for the message.
+    const aggregateKey = [objectKey, e.type, e.reason, e.reportingComponent, e.reportingInstance].join(SEP);
+    let agg = this.aggregates.get(aggregateKey);
+    if (!agg || now - agg.last > AGGREGATE_INTERVAL_MS) agg = { messages: new Set(), last: now };
+    agg.messages.add(e.message);
+    agg.last = now;
+    this.aggregates.set(aggregateKey, agg);
+    let event = e;
+    let key = [objectKey, e.type, e.reason, e.message].join(SEP);
+    if (agg.messages.size >= AGGREGATE_MAX_EVENTS) {
+      // Keep the set from growing past the threshold (client-go pops an arbitrary member).
+      agg.messages.delete(agg.messages.values().next().value!);
+      const ts = rfc3339(now);
+      event = {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name: eventName(io.name, now), namespace: e.metadata.namespace },
+        involvedObject: io,
+        reason: e.reason,
+        message: AGGREGATE_PREFIX + e.message,
+        type: e.type,
+        source: e.source,
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        count: 1,
+        eventTime: null,
+        // client-go's aggregate Event carries no reporting fields.
+        reportingComponent: "",
+        reportingInstance: "",
+      };
+      key = aggregateKey;
+    }
+    // De-duplication (eventLogger): a repeat patches the Event it repeats.
+    const prev = this.observed.get(key);
+    let patch = false;
+    if (prev) {
+      event = { ...event, metadata: { ...event.metadata, name: prev.name }, firstTimestamp: prev.firstTimestamp, count: prev.count + 1 };
+      patch = true;
+    }
+    this.observed.set(key, { count: event.count, firstTimestamp: event.firstTimestamp, name: event.metadata.name ?? "" });
+    // Spam filter (EventSourceObjectSpamFilter): per source and object, whatever the event.
+    let b = this.buckets.get(objectKey);
+    if (!b) b = { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.refillPerSecond);
+    b.at = now;
+    this.buckets.set(objectKey, b);
+    if (b.tokens < 1) return undefined;
+    b.tokens -= 1;
+    return { event, patch };
   }
 }
 
 export function newEventBroadcaster(client: ApiClient, clock: Clock = realClock, o: EventBroadcasterOptions = {}): EventBroadcaster {
   const log = o.log ?? defaultLog;
   const maxQueued = o.maxQueued ?? 1000;
-  const burst = o.burst ?? 25;
-  const refill = o.refillPerSecond ?? 1 / 300;
+  const correlator = new EventCorrelator(o.burst ?? 25, o.refillPerSecond ?? 1 / 300);
+  // Raw events, correlated as they are taken off (client-go correlates in its sink goroutine,
+  // after the broadcaster's queue): events dropped from a full queue are not counted.
   const queue: CoreEvent[] = [];
-  const seen = new Lru<Seen>(CACHE_SIZE);
-  const buckets = new Lru<{ tokens: number; at: number }>(CACHE_SIZE);
   let running: Promise<void> | undefined;
   let stopped = false;
   let failing = false;
   let dropped = 0;
 
-  const allow = (key: string, now: number): boolean => {
-    const b = buckets.get(key) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * refill);
-    b.at = now;
-    buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  };
-
-  const dedupKey = (e: CoreEvent): string => {
-    const io = e.involvedObject;
-    return JSON.stringify([e.source.component, e.source.host ?? "", io.kind, io.namespace, io.name, io.uid, io.apiVersion, e.type, e.reason, e.message]);
-  };
-
-  const write = async (e: CoreEvent): Promise<void> => {
-    const key = dedupKey(e);
-    const now = clock.now();
-    const prev = seen.get(key);
-    if (prev && now - prev.lastAt < DEDUP_WINDOW_MS) {
-      const count = prev.count + 1;
+  const write = async ({ event: e, patch }: CorrelatedEvent): Promise<void> => {
+    const ns = e.metadata.namespace;
+    if (patch) {
       try {
-        await client.patch(R.events, prev.namespace, prev.name, "strategic", { count, lastTimestamp: e.lastTimestamp, message: e.message });
-        seen.set(key, { ...prev, count, lastAt: now });
+        await client.patch(R.events, ns, e.metadata.name ?? "", "strategic", { count: e.count, lastTimestamp: e.lastTimestamp, message: e.message }, { metadataOnly: true });
         return;
       } catch (err) {
-        // The Event was deleted (expired by its TTL): write a new one.
+        // The Event was deleted (expired by its TTL): write it anew, count and all (as client-go).
         if (!isNotFound(err)) throw err;
       }
     }
-    const created = await client.create<CoreEvent>(R.events, e.metadata.namespace, e);
-    seen.set(key, { namespace: created.metadata.namespace ?? e.metadata.namespace ?? "default", name: created.metadata.name ?? "", count: e.count, lastAt: now });
+    await client.create<CoreEvent>(R.events, ns, e, { metadataOnly: true });
   };
 
   const drain = async (): Promise<void> => {
+    // Never finish synchronously: `running` is set from this call's promise.
+    await undefined;
     while (queue.length && !stopped) {
-      const e = queue.shift()!;
+      const c = correlator.correlate(queue.shift()!, clock.now());
+      if (!c) continue;
+      const e = c.event;
       for (let attempt = 0; ; attempt++) {
         try {
-          await write(e);
+          await write(c);
           if (failing) log.info("events: writing events again", { dropped });
           failing = false;
           break;
@@ -146,14 +212,14 @@ export function newEventBroadcaster(client: ApiClient, clock: Clock = realClock,
     running = undefined;
   };
 
-  const enqueue = (e: CoreEvent): void => {
+  const enqueue = (c: CoreEvent): void => {
     if (stopped) return;
     if (queue.length >= maxQueued) {
       dropped++;
       if (dropped === 1 || dropped % 1000 === 0) log.warn("events: queue full, dropping events", { dropped });
       return;
     }
-    queue.push(e);
+    queue.push(c);
     running ??= drain();
   };
 
@@ -161,31 +227,28 @@ export function newEventBroadcaster(client: ApiClient, clock: Clock = realClock,
     recorder(component: string, host?: string): EventRecorder {
       return {
         event(obj: KObject, type: EventType, reason: string, message: string): void {
+          if (stopped) return;
           try {
             const m = obj.metadata ?? {};
             const now = clock.now();
-            const io = { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion };
-            if (!allow(JSON.stringify([component, host ?? "", io.kind, io.namespace, io.name, io.uid]), now)) return;
             const ts = rfc3339(now);
-            // client-go's name: the object's name and the time in hex nanoseconds.
-            const nanos = BigInt(Math.floor(now)) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
-            const source = host ? { component, host } : { component };
-            enqueue({
+            const e: CoreEvent = {
               apiVersion: "v1",
               kind: "Event",
-              metadata: { name: `${m.name ?? "unknown"}.${nanos.toString(16)}`, namespace: m.namespace || "default" },
-              involvedObject: io,
+              metadata: { name: eventName(m.name, now), namespace: m.namespace || "default" },
+              involvedObject: { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion },
               reason,
               message,
               type,
-              source,
+              source: host ? { component, host } : { component },
               firstTimestamp: ts,
               lastTimestamp: ts,
               count: 1,
               eventTime: null,
               reportingComponent: component,
               reportingInstance: host ?? "",
-            });
+            };
+            enqueue(e);
           } catch (e) {
             log.warn("events: could not record event", { reason, error: String(e) });
           }

@@ -23,3 +23,12 @@ test("fake client: writes reach informers synchronously, with kube's conflict an
   assert.deepEqual(seen.map((s) => s.split(" ")[0]), ["add", "update", "update", "delete"]);
   assert.deepEqual(c.writes().map((w) => w.split(" ")[0] + " " + w.split(" ")[1]), ["create pods", "update pods", "create pods/binding", "delete pods", "delete pods", "patch pods"]);
 });
+
+test("fake client: metadataOnly answers a PartialObjectMetadata, as the API server converts it", async () => {
+  const c = new FakeClient();
+  const p = await c.create<KObject>(R.pods, "default", { metadata: { name: "p" }, spec: { containers: [] } }, { metadataOnly: true });
+  assert.deepEqual([p.kind, p.apiVersion, p.metadata.name, "spec" in p], ["PartialObjectMetadata", "meta.k8s.io/v1", "p", false]);
+  const got = await c.get(R.pods, "default", "p", { metadataOnly: true });
+  assert.equal(got.kind, "PartialObjectMetadata");
+  assert.equal((await c.get(R.pods, "default", "p")).kind, "Pod");
+});

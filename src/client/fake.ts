@@ -16,6 +16,7 @@ import {
   type Clock,
   type DeleteOptions,
   type DiscoveredResource,
+  type GetOptions,
   type EventRecorder,
   type EventType,
   type IndexFunc,
@@ -26,6 +27,7 @@ import {
   type ListOptions,
   type PatchType,
   type ResourceEventHandler,
+  type ResponseOptions,
   type ResourceType,
   type WatchEvent,
   type WatchHandle,
@@ -168,9 +170,9 @@ export class FakeClient implements ApiClient {
     return o;
   }
 
-  async get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+  async get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<T> {
     this.record({ verb: "get", resource: type.resource, namespace, name });
-    return clone(this.current(type, namespace, name)) as T;
+    return answer(clone(this.current(type, namespace, name)), options) as T;
   }
 
   async list<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): Promise<KList<T>> {
@@ -211,8 +213,8 @@ export class FakeClient implements ApiClient {
       const what = type.group ? `${type.resource}.${type.group}` : type.resource;
       throw new ApiError(409, "AlreadyExists", `${what} "${o.metadata.name}" already exists`);
     }
-    if (options.dryRun) return o as T;
-    return this.store(type, o, "ADDED") as T;
+    if (options.dryRun) return answer(o, options) as T;
+    return answer(this.store(type, o, "ADDED"), options) as T;
   }
 
   async update<T extends KObject = KObject>(type: ResourceType, obj: T, options: WriteOptions & { subresource?: string } = {}): Promise<T> {
@@ -233,8 +235,8 @@ export class FakeClient implements ApiClient {
       next.metadata = { ...next.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp, generation: cur.metadata.generation };
       if (JSON.stringify(next.spec) !== JSON.stringify(cur.spec)) next.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     }
-    if (options.dryRun) return next as T;
-    return this.finishWrite(type, next) as T;
+    if (options.dryRun) return answer(next, options) as T;
+    return answer(this.finishWrite(type, next), options) as T;
   }
 
   async patch<T extends KObject = KObject>(
@@ -256,8 +258,8 @@ export class FakeClient implements ApiClient {
     if (options.subresource !== "status" && JSON.stringify(patched.spec) !== JSON.stringify(cur.spec)) {
       patched.metadata.generation = (cur.metadata.generation ?? 1) + 1;
     }
-    if (options.dryRun) return patched as T;
-    return this.finishWrite(type, patched) as T;
+    if (options.dryRun) return answer(patched, options) as T;
+    return answer(this.finishWrite(type, patched), options) as T;
   }
 
   /** An update that clears the last finalizer of an object being deleted removes it. */
@@ -273,7 +275,9 @@ export class FakeClient implements ApiClient {
   }
 
   async delete<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<T | undefined> {
-    this.record({ verb: "delete", resource: type.resource, namespace, name, object: clone(options) });
+    // What travels as DeleteOptions (metadataOnly shapes the answer, not the request).
+    const { metadataOnly: _answerOnly, ...sent } = options;
+    this.record({ verb: "delete", resource: type.resource, namespace, name, object: clone(sent) });
     const cur = this.current(type, namespace, name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== cur.metadata.uid) {
@@ -282,7 +286,7 @@ export class FakeClient implements ApiClient {
     if (pre?.resourceVersion && pre.resourceVersion !== cur.metadata.resourceVersion) {
       throw new ApiError(409, "Conflict", `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${cur.metadata.resourceVersion}`);
     }
-    if (options.dryRun) return clone(cur) as T;
+    if (options.dryRun) return answer(clone(cur), options) as T;
     const next = clone(cur);
     const finalizers = [...(next.metadata.finalizers ?? [])];
     if (options.propagationPolicy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion");
@@ -304,7 +308,7 @@ export class FakeClient implements ApiClient {
     }
     next.metadata.deletionGracePeriodSeconds = grace;
     if (!next.metadata.finalizers) delete next.metadata.finalizers;
-    return this.store(type, next, "MODIFIED") as T;
+    return answer(this.store(type, next, "MODIFIED"), options) as T;
   }
 
   async createSubresource(type: ResourceType, namespace: string | undefined, name: string, subresource: string, body: KObject, options: WriteOptions = {}): Promise<KObject> {
@@ -336,6 +340,11 @@ export class FakeClient implements ApiClient {
     const verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
     return Object.values(R).map((t) => ({ ...t, verbs }));
   }
+}
+
+/** The answer as the caller asked for it: the object, or its PartialObjectMetadata (as the API server converts it). */
+function answer(o: KObject, options: ResponseOptions): KObject {
+  return options.metadataOnly ? { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: o.metadata } : o;
 }
 
 function conflict(type: ResourceType, name: string): ApiError {

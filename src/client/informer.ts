@@ -38,6 +38,24 @@ export interface InformerTuning {
   /** Backoff after errors: initial and cap, in ms (client-go: 800 ms .. 30 s). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Applied to every object before it is cached or handed to handlers (client-go's
+   * SetTransform / WithTransform), e.g. stripManagedFields. It may change the object in place.
+   */
+  transform?: (obj: KObject) => KObject;
+}
+
+/**
+ * Drops metadata.managedFields, as kube-controller-manager's and kube-scheduler's informers do
+ * ("for memory efficiency"): nothing in the loop reads them, and they are a third of a pod's
+ * JSON. Writes of a cached object then carry none, and the server keeps the live ones (kube's
+ * rule for an update without managedFields). Set to undefined rather than deleted, so that the
+ * metadata object keeps its shape (V8 turns objects with deleted members into dictionaries).
+ */
+export function stripManagedFields<T extends KObject>(obj: T): T {
+  const m = obj.metadata;
+  if (m && m.managedFields !== undefined) m.managedFields = undefined;
+  return obj;
 }
 
 interface Listener<T extends KObject> {
@@ -208,7 +226,9 @@ export class SharedInformer<T extends KObject = KObject> implements Informer<T> 
     const apiVersion = apiVersionOf(this.type);
     const seen = new Set<string>();
     const changes: (() => void)[] = [];
-    for (const o of items) {
+    const transform = this.tuning.transform;
+    for (let o of items) {
+      if (transform) o = transform(o) as T;
       o.apiVersion ??= apiVersion;
       o.kind ??= this.type.kind;
       const key = keyOf(o);
@@ -267,12 +287,13 @@ export class SharedInformer<T extends KObject = KObject> implements Informer<T> 
   }
 
   private apply(e: WatchEvent<T>): void {
-    const o = e.object;
+    let o = e.object;
     const rv = o.metadata?.resourceVersion;
     if (e.type === "BOOKMARK") {
       if (rv) this.lastRV = rv;
       return;
     }
+    if (this.tuning.transform) o = this.tuning.transform(o) as T;
     o.apiVersion ??= apiVersionOf(this.type);
     o.kind ??= this.type.kind;
     if (e.type === "ADDED" || e.type === "MODIFIED") {

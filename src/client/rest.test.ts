@@ -1,7 +1,7 @@
 // Unit tests of the REST client's pieces that need no server (the integration test covers the rest).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deleteBody, errorFromResponse, JsonLineSplitter, listQuery, RestClient, watchQuery, writeQuery } from "./rest.js";
+import { deleteBody, errorFromResponse, JsonLineSplitter, listQuery, METADATA_ACCEPT, RestClient, watchQuery, writeQuery } from "./rest.js";
 import { R } from "./resources.js";
 import type { Transport, TransportRequest } from "./transport.js";
 import { ApiError, isConflict, isNotFound, type WatchEvent } from "./types.js";
@@ -74,6 +74,29 @@ test("requests through a transport: paths, queries, headers, patch content types
   assert.equal(seen[0]!.headers["Authorization"], "Bearer tok");
   assert.equal(seen[0]!.headers["User-Agent"], "ua");
   assert.match(new RestClient({ server: "https://x" }, t).config.userAgent ?? "", /^$/);
+});
+
+test("metadataOnly asks for PartialObjectMetadata (as kube's metadata client); DeleteOptions do not carry it", async () => {
+  const seen: TransportRequest[] = [];
+  const t: Transport = {
+    async request(req) {
+      seen.push(req);
+      return { status: 200, headers: {}, body: '{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":"p","uid":"u"}}' };
+    },
+    async stream() {
+      throw new ApiError(0, "", "unused");
+    },
+  };
+  const c = new RestClient({ server: "https://x" }, t);
+  assert.equal((await c.get(R.pods, "ns", "p", { metadataOnly: true })).metadata.uid, "u");
+  await c.create(R.pods, "ns", { metadata: { generateName: "p-" } }, { metadataOnly: true });
+  await c.update(R.pods, { metadata: { name: "p", namespace: "ns" }, status: {} }, { subresource: "status", metadataOnly: true });
+  const deleted = await c.delete(R.pods, "ns", "p", { gracePeriodSeconds: 0, metadataOnly: true });
+  assert.equal(deleted?.kind, "PartialObjectMetadata");
+  await c.get(R.pods, "ns", "p");
+  assert.deepEqual(seen.map((r) => r.headers["Accept"]), [METADATA_ACCEPT, METADATA_ACCEPT, METADATA_ACCEPT, METADATA_ACCEPT, "application/json"]);
+  assert.equal(METADATA_ACCEPT, "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json");
+  assert.deepEqual(JSON.parse(seen[3]!.body!), { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 });
 });
 
 test("a connection failure is ApiError code 0", async () => {

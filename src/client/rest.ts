@@ -9,6 +9,7 @@ import {
   type ApiClient,
   type DeleteOptions,
   type DiscoveredResource,
+  type GetOptions,
   type KList,
   type KObject,
   type ListOptions,
@@ -44,6 +45,9 @@ export const patchContentTypes: Record<PatchType, string> = {
   strategic: "application/strategic-merge-patch+json",
   apply: "application/apply-patch+yaml",
 };
+
+/** kube's metadata client's Accept: PartialObjectMetadata, or the object itself from a server without the conversion. */
+export const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
 
 type Query = Record<string, string | number | boolean | undefined>;
 
@@ -138,29 +142,52 @@ export function errorFromStatus(obj: KObject): ApiError {
 }
 
 /**
- * Splits a byte stream into JSON lines as they complete. Multi-byte characters and events may
- * split across chunks: bytes are decoded in streaming mode and the tail kept until its newline.
+ * Splits a byte stream into JSON lines as they complete. Lines are cut on the newline byte and
+ * each is decoded whole (a newline byte never occurs inside a multi-byte UTF-8 character), so an
+ * event or a character split across chunks waits, as bytes, for the rest of its line; every
+ * line is one flat string for JSON.parse (no decoder state, no string concatenation).
  */
 export class JsonLineSplitter {
-  private readonly decoder = new TextDecoder();
-  private tail = "";
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   push(chunk: Uint8Array, emit: (value: unknown) => void): void {
-    this.tail += this.decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = this.tail.indexOf("\n")) >= 0) {
-      const line = this.tail.slice(0, nl).trim();
-      this.tail = this.tail.slice(nl + 1);
-      if (line) emit(JSON.parse(line));
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    let nl = buf.indexOf(10);
+    if (nl >= 0 && this.pending.length > 0) {
+      this.pending.push(buf.subarray(0, nl));
+      const line = Buffer.concat(this.pending, this.pendingBytes + nl);
+      this.pending = [];
+      this.pendingBytes = 0;
+      emitLine(line.toString("utf8"), emit);
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    while (nl >= 0) {
+      emitLine(buf.toString("utf8", start, nl), emit);
+      start = nl + 1;
+      nl = buf.indexOf(10, start);
+    }
+    if (start < buf.length) {
+      // Keep a copy of the tail only: the chunk's memory may be reused by the stream.
+      this.pending.push(start === 0 ? Buffer.from(buf) : Buffer.from(buf.subarray(start)));
+      this.pendingBytes += buf.length - start;
     }
   }
 
   /** A last event without its newline. */
   end(emit: (value: unknown) => void): void {
-    const line = (this.tail + this.decoder.decode()).trim();
-    this.tail = "";
-    if (line) emit(JSON.parse(line));
+    const line = Buffer.concat(this.pending, this.pendingBytes).toString("utf8");
+    this.pending = [];
+    this.pendingBytes = 0;
+    emitLine(line, emit);
   }
+}
+
+function emitLine(line: string, emit: (value: unknown) => void): void {
+  const text = line.trim();
+  if (text) emit(JSON.parse(text));
 }
 
 export class RestClient implements ApiClient {
@@ -190,16 +217,17 @@ export class RestClient implements ApiClient {
     this.closeTransport?.();
   }
 
-  private async call(method: TransportRequest["method"], path: string, body?: string, contentType = "application/json"): Promise<TransportResponse> {
+  private async call(method: TransportRequest["method"], path: string, body?: string, contentType = "application/json", metadataOnly = false): Promise<TransportResponse> {
     const headers = { ...this.baseHeaders };
     if (body !== undefined) headers["Content-Type"] = contentType;
+    if (metadataOnly) headers.Accept = METADATA_ACCEPT;
     const res = await this.transport.request({ method, path, headers, body });
     if (res.status < 200 || res.status > 299) throw errorFromResponse(res.status, res.body);
     return res;
   }
 
-  private async json<T>(method: TransportRequest["method"], path: string, body?: string, contentType?: string): Promise<T> {
-    const res = await this.call(method, path, body, contentType);
+  private async json<T>(method: TransportRequest["method"], path: string, body?: string, contentType?: string, metadataOnly?: boolean): Promise<T> {
+    const res = await this.call(method, path, body, contentType, metadataOnly);
     try {
       return JSON.parse(res.body) as T;
     } catch {
@@ -207,8 +235,8 @@ export class RestClient implements ApiClient {
     }
   }
 
-  get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T> {
-    return this.json<T>("GET", pathOf(type, namespace, name));
+  get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<T> {
+    return this.json<T>("GET", pathOf(type, namespace, name), undefined, undefined, options.metadataOnly);
   }
 
   async list<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, options?: ListOptions): Promise<KList<T>> {
@@ -257,12 +285,12 @@ export class RestClient implements ApiClient {
   }
 
   create<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, obj: T, options?: WriteOptions): Promise<T> {
-    return this.json<T>("POST", pathOf(type, namespace ?? obj.metadata.namespace) + queryString(writeQuery(options)), JSON.stringify(obj));
+    return this.json<T>("POST", pathOf(type, namespace ?? obj.metadata.namespace) + queryString(writeQuery(options)), JSON.stringify(obj), undefined, options?.metadataOnly);
   }
 
   update<T extends KObject = KObject>(type: ResourceType, obj: T, options: WriteOptions & { subresource?: string } = {}): Promise<T> {
     const path = pathOf(type, obj.metadata.namespace, obj.metadata.name ?? "", options.subresource);
-    return this.json<T>("PUT", path + queryString(writeQuery(options)), JSON.stringify(obj));
+    return this.json<T>("PUT", path + queryString(writeQuery(options)), JSON.stringify(obj), undefined, options.metadataOnly);
   }
 
   patch<T extends KObject = KObject>(
@@ -276,16 +304,16 @@ export class RestClient implements ApiClient {
     const text = typeof body === "string" ? body : JSON.stringify(body);
     // force is meaningful only for apply; kube refuses it on other patch types.
     const q = writeQuery(patchType === "apply" ? options : { ...options, force: undefined });
-    return this.json<T>("PATCH", pathOf(type, namespace, name, options.subresource) + queryString(q), text, patchContentTypes[patchType]);
+    return this.json<T>("PATCH", pathOf(type, namespace, name, options.subresource) + queryString(q), text, patchContentTypes[patchType], options.metadataOnly);
   }
 
   async delete<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<T | undefined> {
-    const out = await this.json<KObject>("DELETE", pathOf(type, namespace, name), deleteBody(options));
+    const out = await this.json<KObject>("DELETE", pathOf(type, namespace, name), deleteBody(options), undefined, options.metadataOnly);
     return out.kind === "Status" ? undefined : (out as T);
   }
 
   createSubresource(type: ResourceType, namespace: string | undefined, name: string, subresource: string, body: KObject, options?: WriteOptions): Promise<KObject> {
-    return this.json<KObject>("POST", pathOf(type, namespace, name, subresource) + queryString(writeQuery(options)), JSON.stringify(body));
+    return this.json<KObject>("POST", pathOf(type, namespace, name, subresource) + queryString(writeQuery(options)), JSON.stringify(body), undefined, options?.metadataOnly);
   }
 
   async discovery(): Promise<DiscoveredResource[]> {

@@ -44,14 +44,27 @@ export interface WatchOptions {
   sendInitialEvents?: boolean;
 }
 
-export interface WriteOptions {
+/**
+ * What a caller wants back from a read or write. `metadataOnly`: the answer is the object's
+ * meta.k8s.io/v1 PartialObjectMetadata (kind, apiVersion and metadata only), as kube's metadata
+ * client asks for it (`Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1`).
+ * For callers that read nothing but metadata of the answer: the request itself is unchanged,
+ * and the server encodes and the client decodes much less.
+ */
+export interface ResponseOptions {
+  metadataOnly?: boolean;
+}
+
+export type GetOptions = ResponseOptions;
+
+export interface WriteOptions extends ResponseOptions {
   dryRun?: boolean;
   fieldManager?: string;
   /** Server-side apply only. */
   force?: boolean;
 }
 
-export interface DeleteOptions {
+export interface DeleteOptions extends ResponseOptions {
   propagationPolicy?: "Orphan" | "Background" | "Foreground";
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
@@ -114,7 +127,8 @@ export interface DiscoveredResource extends ResourceType {
  * (or one watch stream). `namespace` is ignored for cluster-scoped types.
  */
 export interface ApiClient {
-  get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T>;
+  /** With `metadataOnly`, the answer is a PartialObjectMetadata (see ResponseOptions). */
+  get<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, name: string, options?: GetOptions): Promise<T>;
   list<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, options?: ListOptions): Promise<KList<T>>;
   /** Events are delivered in order, one call at a time, on the stream's own schedule. */
   watch<T extends KObject = KObject>(type: ResourceType, namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent<T>) => void): WatchHandle;

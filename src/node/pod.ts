@@ -105,13 +105,20 @@ export function normalizeImage(image: string): string {
   return name;
 }
 
+const imageIDs = new Map<string, string>();
+
 /** A digest reference for the image, as imageID: the given digest, or one derived from the name. */
 export function imageIDOf(image: string): string {
+  let id = imageIDs.get(image);
+  if (id !== undefined) return id;
   const full = normalizeImage(image);
   const at = full.indexOf("@");
-  if (at >= 0) return full;
   const repo = full.slice(0, full.lastIndexOf(":"));
-  return `${repo}@sha256:${createHash("sha256").update(full).digest("hex")}`;
+  id = at >= 0 ? full : `${repo}@sha256:${createHash("sha256").update(full).digest("hex")}`;
+  // Pods repeat a few images: each digest is computed once (the map is bounded all the same).
+  if (imageIDs.size >= 1024) imageIDs.clear();
+  imageIDs.set(image, id);
+  return id;
 }
 
 /** `kplane://<64 hex>`: stable for a pod UID, container and restart, so a rewrite is idempotent. */

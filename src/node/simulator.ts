@@ -445,7 +445,7 @@ export class SimulatedNodes {
     if (cur) {
       const prev = (cur.status as { conditions?: NodeCondition[] } | undefined)?.conditions;
       try {
-        await this.ctx.client.patch(R.nodes, undefined, name, "strategic", { status: { conditions: nodeConditions(now, prev) } }, { subresource: "status" });
+        await this.ctx.client.patch(R.nodes, undefined, name, "strategic", { status: { conditions: nodeConditions(now, prev) } }, { subresource: "status", metadataOnly: true });
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
@@ -529,16 +529,17 @@ export class SimulatedNodes {
             this.ctx.log.warn("no pod IP left on simulated node", { node: node.name, pod: key, podCIDR: node.podCIDR });
             return this.schedule(taskKey("pod", key), now + 10 * RETRY_MS);
           }
-          await client.update(R.pods, { ...pod, status: runningStatus(pod, { hostIP: node.internalIP, podIP, now }) }, { subresource: "status" });
+          // The answer is not read (the informer brings the pod): metadata is all the server need send.
+          await client.update(R.pods, { ...pod, status: runningStatus(pod, { hostIP: node.internalIP, podIP, now }) }, { subresource: "status", metadataOnly: true });
           return;
         }
         case "finish":
-          await client.update(R.pods, { ...pod, status: terminalStatus(pod, now, action.phase) }, { subresource: "status" });
+          await client.update(R.pods, { ...pod, status: terminalStatus(pod, now, action.phase) }, { subresource: "status", metadataOnly: true });
           node.pool.release(uid);
           return;
         case "delete":
           node.pool.release(uid);
-          await client.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { gracePeriodSeconds: 0, preconditions: { uid } });
+          await client.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { gracePeriodSeconds: 0, preconditions: { uid }, metadataOnly: true });
           return;
       }
     } catch (e) {

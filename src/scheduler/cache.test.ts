@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { newPodInfo } from "./cache.js";
+import { cloneNodeInfo, newPodInfo, removePodFromNode } from "./cache.js";
 import { cacheWith, node, pod } from "./testutil.js";
 
 test("a placed pod's status update swaps the object but leaves the node's pods (and their generation) alone", () => {
@@ -59,4 +59,59 @@ test("domain totals follow pods, node labels and nodes as they change", () => {
   assert.deepEqual(totals(), { b: 1 });
   // Only nodes with every required key count.
   assert.deepEqual(Object.fromEntries(cache.domainTotals("k", zone, [zone], count)), { b: 1 });
+});
+
+test("a placed pod's other spec changes (tolerations, image) keep its PodInfo; affinity is compared", () => {
+  const cache = cacheWith([node("n1")]);
+  const p = pod("p", { cpu: "100m", labels: { app: "a" }, node: "n1" });
+  cache.addOrUpdatePod(p);
+  const gen = cache.get("n1")!.generation;
+  cache.addOrUpdatePod({ ...p, spec: { ...p.spec, tolerations: [{ key: "k", operator: "Exists" }] } });
+  assert.equal(cache.get("n1")!.generation, gen);
+  const affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "a" } } }] } };
+  cache.addOrUpdatePod({ ...p, spec: { ...p.spec, affinity } });
+  assert.notEqual(cache.get("n1")!.generation, gen);
+  assert.equal(cache.get("n1")!.podsWithRequiredAntiAffinity.length, 1);
+});
+
+test("nodes with (anti-)affinity pods: kept between cycles, rebuilt when such pods or nodes come and go", () => {
+  const cache = cacheWith([node("n1"), node("n2")]);
+  assert.deepEqual(cache.havePodsWithAffinity(), []);
+  const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: "a" } } }] } };
+  cache.addOrUpdatePod(pod("plain", { node: "n1" }));
+  const first = cache.havePodsWithAffinity();
+  assert.equal(cache.havePodsWithAffinity(), first, "the same list while nothing relevant changed");
+  cache.addOrUpdatePod(pod("a", { node: "n2", labels: { app: "a" }, spec: { affinity: anti } }));
+  assert.deepEqual(cache.havePodsWithAffinity().map((n) => n.name), ["n2"]);
+  assert.deepEqual(cache.havePodsWithRequiredAntiAffinity().map((n) => n.name), ["n2"]);
+  cache.removeNode("n2");
+  assert.deepEqual(cache.havePodsWithRequiredAntiAffinity(), []);
+  cache.addNode(node("n2"));
+  assert.deepEqual(cache.havePodsWithRequiredAntiAffinity().map((n) => n.name), ["n2"]);
+  cache.removePod("default/a");
+  assert.deepEqual(cache.havePodsWithAffinity(), []);
+});
+
+test("a NodeInfo's own copies of allocatable, requested, pod count and unschedulable follow their sources", () => {
+  const cache = cacheWith([node("n1", { cpu: "4", memory: "8Gi", pods: 10 })]);
+  const same = (n: ReturnType<typeof cache.get> & object) => {
+    assert.deepEqual(
+      [n.allocMilliCPU, n.allocMemory, n.allocPods, n.reqMilliCPU, n.reqMemory, n.podCount, n.unschedulable],
+      [n.allocatable.milliCPU, n.allocatable.memory, n.allocatable.pods, n.requested.milliCPU, n.requested.memory, n.pods.length, !!n.node.spec?.unschedulable],
+    );
+  };
+  same(cache.get("n1")!);
+  cache.addOrUpdatePod(pod("a", { cpu: "500m", memory: "1Gi", node: "n1" }));
+  cache.assume(newPodInfo(pod("b", { cpu: "250m", memory: "64Mi" })), "n1");
+  same(cache.get("n1")!);
+  assert.equal(cache.get("n1")!.reqMilliCPU, 750);
+  const clone = cloneNodeInfo(cache.get("n1")!);
+  removePodFromNode(clone, "default/a");
+  same(clone);
+  same(cache.get("n1")!);
+  assert.equal(cache.get("n1")!.podCount, 2, "the original keeps its pods");
+  cache.forget("default/b");
+  cache.addNode(node("n1", { cpu: "8", memory: "16Gi", pods: 20, unschedulable: true }));
+  same(cache.get("n1")!);
+  assert.equal(cache.get("n1")!.unschedulable, true);
 });

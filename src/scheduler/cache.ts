@@ -92,6 +92,13 @@ export function newNodeInfo(node: Node): NodeInfo {
     podsWithAffinity: [],
     podsWithRequiredAntiAffinity: [],
     usedPorts: [],
+    unschedulable: false,
+    allocMilliCPU: 0,
+    allocMemory: 0,
+    allocPods: 0,
+    reqMilliCPU: 0,
+    reqMemory: 0,
+    podCount: 0,
   };
   setNode(ni, node);
   return ni;
@@ -102,6 +109,17 @@ export function setNode(ni: NodeInfo, node: Node): void {
   ni.labels = node.metadata.labels ?? {};
   ni.taints = node.spec?.taints ?? [];
   ni.allocatable = nodeAllocatable(node);
+  ni.unschedulable = !!node.spec?.unschedulable;
+  ni.allocMilliCPU = ni.allocatable.milliCPU;
+  ni.allocMemory = ni.allocatable.memory;
+  ni.allocPods = ni.allocatable.pods;
+}
+
+/** The NodeInfo's own copies of its requests and pod count (see NodeInfo.reqMilliCPU). */
+function syncRequested(ni: NodeInfo): void {
+  ni.reqMilliCPU = ni.requested.milliCPU;
+  ni.reqMemory = ni.requested.memory;
+  ni.podCount = ni.pods.length;
 }
 
 export function addPodToNode(ni: NodeInfo, p: PodInfo): void {
@@ -113,6 +131,7 @@ export function addPodToNode(ni: NodeInfo, p: PodInfo): void {
   ni.nonZeroCPU += p.nonZeroCPU;
   ni.nonZeroMemory += p.nonZeroMemory;
   for (const hp of p.hostPorts) ni.usedPorts.push(hp);
+  syncRequested(ni);
 }
 
 export function removePodFromNode(ni: NodeInfo, key: string): PodInfo | undefined {
@@ -135,6 +154,7 @@ export function removePodFromNode(ni: NodeInfo, key: string): PodInfo | undefine
     const j = ni.usedPorts.indexOf(hp);
     if (j >= 0) ni.usedPorts.splice(j, 1);
   }
+  syncRequested(ni);
   return p;
 }
 
@@ -152,12 +172,45 @@ export function cloneNodeInfo(ni: NodeInfo): NodeInfo {
   };
 }
 
-/** Two versions of a pod that newPodInfo would derive the same PodInfo from (status and nodeName aside). */
-function samePlacement(a: Pod, b: Pod): boolean {
+/**
+ * Two versions of a pod that newPodInfo (and hasAffinity) would derive the same PodInfo from:
+ * the fields they read are compared, nothing else (a pod's status updates, the bulk of what
+ * the informer brings, are decided without serializing anything).
+ */
+export function samePlacement(a: Pod, b: Pod): boolean {
   if (!!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp) return false;
   if (!sameLabels(a.metadata.labels ?? {}, b.metadata.labels ?? {})) return false;
-  if (a.spec === b.spec) return true;
-  return JSON.stringify({ ...a.spec, nodeName: undefined }) === JSON.stringify({ ...b.spec, nodeName: undefined });
+  const sa = a.spec ?? {};
+  const sb = b.spec ?? {};
+  if (sa === sb) return true;
+  return (
+    sa.priority === sb.priority &&
+    sameJSON(sa.containers, sb.containers) &&
+    sameJSON(sa.initContainers, sb.initContainers) &&
+    sameJSON(sa.overhead, sb.overhead) &&
+    sameJSON(sa.affinity, sb.affinity)
+  );
+}
+
+/** Deep equality of decoded JSON values (a missing member and an undefined one differ only in key count). */
+function sameJSON(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJSON(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    if (!sameJSON(ao[k], bo[k])) return false;
+    n++;
+  }
+  for (const _ in bo) n--;
+  return n === 0;
 }
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -193,6 +246,9 @@ export class SchedulerCache implements Snapshot {
   private readonly podNode = new Map<string, string>();
   private readonly assumed = new Set<string>();
   private ordered: NodeInfo[] | undefined;
+  /** The nodes holding pods with (anti-)affinity, in node order: asked for every cycle, changed rarely. */
+  private withAffinity: NodeInfo[] | undefined;
+  private withRequiredAntiAffinity: NodeInfo[] | undefined;
   /** Zone -> node names in arrival order, zones in arrival order (kube's nodeTree). */
   private readonly zones = new Map<string, string[]>();
   private readonly nodeZone = new Map<string, string>();
@@ -206,7 +262,10 @@ export class SchedulerCache implements Snapshot {
   constructor(private readonly nsLabels: (ns: string) => Record<string, string> | undefined = () => undefined) {}
 
   get nodes(): NodeInfo[] {
-    if (!this.ordered) this.ordered = this.buildOrder();
+    if (!this.ordered) {
+      this.ordered = this.buildOrder();
+      this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    }
     return this.ordered;
   }
 
@@ -220,11 +279,19 @@ export class SchedulerCache implements Snapshot {
   }
 
   havePodsWithAffinity(): NodeInfo[] {
-    return this.nodes.filter((n) => n.podsWithAffinity.length > 0);
+    const nodes = this.nodes;
+    return (this.withAffinity ??= nodes.filter((n) => n.podsWithAffinity.length > 0));
   }
 
   havePodsWithRequiredAntiAffinity(): NodeInfo[] {
-    return this.nodes.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    const nodes = this.nodes;
+    return (this.withRequiredAntiAffinity ??= nodes.filter((n) => n.podsWithRequiredAntiAffinity.length > 0));
+  }
+
+  /** A pod with (anti-)affinity came to or left a node: the lists above are built again when next asked for. */
+  private affinityChanged(p: PodInfo): void {
+    if (hasAffinity(p)) this.withAffinity = undefined;
+    if (p.requiredAntiAffinity.length > 0) this.withRequiredAntiAffinity = undefined;
   }
 
   nodeCount(): number {
@@ -265,7 +332,10 @@ export class SchedulerCache implements Snapshot {
     this.nodeZone.delete(name);
     // Pods still bound there keep a node-less info until they go.
     if (ni.pods.length === 0) this.infos.delete(name);
-    else ni.node = { metadata: {} };
+    else {
+      ni.node = { metadata: {} };
+      ni.unschedulable = false;
+    }
     this.ordered = undefined;
     this.topologyVersion++;
   }
@@ -349,6 +419,7 @@ export class SchedulerCache implements Snapshot {
     }
     addPodToNode(ni, p);
     this.podNode.set(p.key, nodeName);
+    this.affinityChanged(p);
     this.logChange(ni);
   }
 
@@ -358,7 +429,8 @@ export class SchedulerCache implements Snapshot {
     this.podNode.delete(key);
     const ni = this.infos.get(nodeName);
     if (!ni) return;
-    removePodFromNode(ni, key);
+    const p = removePodFromNode(ni, key);
+    if (p) this.affinityChanged(p);
     this.logChange(ni);
     if (!ni.node.metadata.name && ni.pods.length === 0) this.infos.delete(nodeName);
   }

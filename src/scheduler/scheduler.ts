@@ -294,7 +294,7 @@ export class Scheduler implements Controller {
       message,
     };
     try {
-      await this.ctx.client.patch(R.pods, cur.metadata.namespace, cur.metadata.name ?? "", "strategic", { status: { conditions: [condition] } }, { subresource: "status" });
+      await this.ctx.client.patch(R.pods, cur.metadata.namespace, cur.metadata.name ?? "", "strategic", { status: { conditions: [condition] } }, { subresource: "status", metadataOnly: true });
     } catch (e) {
       if (!isNotFound(e)) this.ctx.log.warn("updating pod condition", { pod: keyOf(pod), err: e instanceof Error ? e.message : String(e) });
     }

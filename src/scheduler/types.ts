@@ -190,6 +190,19 @@ export interface NodeInfo {
   podsWithRequiredAntiAffinity: PodInfo[];
   usedPorts: HostPort[];
   /**
+   * Copies of what the per-node filter and score pass reads most, on the NodeInfo itself: every
+   * cycle visits hundreds of nodes, and one object per node costs fewer cache misses than five
+   * (the Node, allocatable, requested, the pods array). cache.ts keeps them equal to
+   * node.spec.unschedulable, allocatable, requested and pods.length.
+   */
+  unschedulable: boolean;
+  allocMilliCPU: number;
+  allocMemory: number;
+  allocPods: number;
+  reqMilliCPU: number;
+  reqMemory: number;
+  podCount: number;
+  /**
    * Changes whenever `pods` does (unique across all NodeInfos): per-node counts derived from the
    * pods are memoized against it. Absent on hand-built infos, which are then never memoized.
    */

@@ -4,7 +4,8 @@
  * of uids act on it. attemptToDelete verifies a node against the API server and deletes
  * dependents whose owners are all gone (or removes dangling references when some owner lives),
  * and ends foreground deletions; attemptToOrphan strips an owner's reference from its
- * dependents, then its `orphan` finalizer. Discovery is checked again every 30 s.
+ * dependents, then its `orphan` finalizer. Discovery is checked again every 30 s. Reads and
+ * writes ask for metadata only, as kube's collector goes through its metadata client.
  */
 import { apiVersionOf } from "../../client/resources.js";
 import {
@@ -165,7 +166,7 @@ export class GarbageCollector implements Controller {
     else policy = "Background";
     try {
       const { type, namespace } = this.resolve(item.identity);
-      await this.ctx.client.delete(type, namespace, item.identity.name, { propagationPolicy: policy, preconditions: { uid: item.identity.uid } });
+      await this.ctx.client.delete(type, namespace, item.identity.name, { propagationPolicy: policy, preconditions: { uid: item.identity.uid }, metadataOnly: true });
     } catch (e) {
       if (isNotFound(e)) return this.virtualDelete(item.identity);
       throw e;
@@ -206,7 +207,7 @@ export class GarbageCollector implements Controller {
     const absentKey = type.namespaced ? inNamespace : coords;
     let owner: KObject;
     try {
-      owner = await this.ctx.client.get(type, type.namespaced ? item.identity.namespace : undefined, ref.name);
+      owner = await this.ctx.client.get(type, type.namespaced ? item.identity.namespace : undefined, ref.name, { metadataOnly: true });
     } catch (e) {
       if (!isNotFound(e)) throw e;
       this.graph.absentOwners.add(absentKey);
@@ -259,7 +260,7 @@ export class GarbageCollector implements Controller {
   private async getObject(i: Identity): Promise<KObject | undefined> {
     const { type, namespace } = this.resolve(i);
     try {
-      return await this.ctx.client.get(type, namespace, i.name);
+      return await this.ctx.client.get(type, namespace, i.name, { metadataOnly: true });
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
@@ -270,13 +271,13 @@ export class GarbageCollector implements Controller {
   private async patchOwnerRefs(item: GraphNode, smpRefs: Record<string, unknown>[], rewrite: (refs: OwnerReference[]) => OwnerReference[]): Promise<void> {
     const { type, namespace } = this.resolve(item.identity);
     try {
-      await this.ctx.client.patch(type, namespace, item.identity.name, "strategic", { metadata: { ownerReferences: smpRefs, uid: item.identity.uid } });
+      await this.ctx.client.patch(type, namespace, item.identity.name, "strategic", { metadata: { ownerReferences: smpRefs, uid: item.identity.uid } }, { metadataOnly: true });
     } catch (e) {
       if (!isUnsupportedMediaType(e)) throw e;
-      const latest = await this.ctx.client.get(type, namespace, item.identity.name);
+      const latest = await this.ctx.client.get(type, namespace, item.identity.name, { metadataOnly: true });
       if (latest.metadata.uid !== item.identity.uid) throw new ApiError(404, "NotFound", `${item.identity.kind} ${item.identity.name} not found`);
       const refs = rewrite(latest.metadata.ownerReferences ?? []);
-      await this.ctx.client.patch(type, namespace, item.identity.name, "merge", { metadata: { resourceVersion: latest.metadata.resourceVersion, ownerReferences: refs } });
+      await this.ctx.client.patch(type, namespace, item.identity.name, "merge", { metadata: { resourceVersion: latest.metadata.resourceVersion, ownerReferences: refs } }, { metadataOnly: true });
     }
   }
 
@@ -308,7 +309,7 @@ export class GarbageCollector implements Controller {
       const rest = finalizers.filter((f) => f !== finalizer);
       const { type, namespace } = this.resolve(owner.identity);
       try {
-        await this.ctx.client.patch(type, namespace, owner.identity.name, "merge", { metadata: { resourceVersion: latest.metadata.resourceVersion, finalizers: rest.length ? rest : null } });
+        await this.ctx.client.patch(type, namespace, owner.identity.name, "merge", { metadata: { resourceVersion: latest.metadata.resourceVersion, finalizers: rest.length ? rest : null } }, { metadataOnly: true });
         return;
       } catch (e) {
         if (isNotFound(e)) return;

@@ -160,7 +160,9 @@ export class NodeLifecycleController implements Controller {
 
     const zoneConditions = new Map<string, (NodeCondition | undefined)[]>();
     for (const listed of nodes) {
-      let node: Node = structuredClone(listed);
+      // Read-only here (kube deep-copies because Go code could write to it; nothing below does,
+      // and checkNodeHealth copies what it changes): no copy of every node every pass.
+      let node: Node = listed;
       let result: HealthResult | undefined;
       for (let attempt = 0; attempt < HEALTH_UPDATE_RETRIES && !result; attempt++) {
         try {
@@ -181,7 +183,9 @@ export class NodeLifecycleController implements Controller {
       const name = node.metadata.name ?? "";
       if (node.metadata.labels?.[LABEL_EXCLUDE_DISRUPTION] === undefined) {
         const zone = zoneKey(node);
-        zoneConditions.set(zone, [...(zoneConditions.get(zone) ?? []), result.currentReady]);
+        const conds = zoneConditions.get(zone);
+        if (conds) conds.push(result.currentReady);
+        else zoneConditions.set(zone, [result.currentReady]);
       }
       const { observedReady, currentReady } = result;
       if (currentReady) {

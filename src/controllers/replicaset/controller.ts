@@ -294,7 +294,7 @@ export class ReplicaSetController implements Controller {
       await Promise.all(
         victims.map(async (pod) => {
           try {
-            await this.ctx.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "");
+            await this.ctx.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { metadataOnly: true });
             this.recorder.event(rs, "Normal", "SuccessfulDelete", `Deleted pod: ${pod.metadata.name}`);
           } catch (e) {
             // The informer will not see this deletion.
@@ -314,7 +314,8 @@ export class ReplicaSetController implements Controller {
     const pod = podFromTemplate(rs.spec?.template, rs.metadata.namespace ?? "", `${rs.metadata.name}-`, ref);
     if (Object.keys(pod.metadata.labels ?? {}).length === 0) throw new Error("unable to create pods, no labels");
     try {
-      const created = await this.ctx.client.create(R.pods, rs.metadata.namespace, pod);
+      // Only the generated name is read from the answer.
+      const created = await this.ctx.client.create(R.pods, rs.metadata.namespace, pod, { metadataOnly: true });
       this.recorder.event(rs, "Normal", "SuccessfulCreate", `Created pod: ${created.metadata.name}`);
     } catch (e) {
       // A terminating namespace refuses every create; that is not this controller's failure.

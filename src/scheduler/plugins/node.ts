@@ -17,7 +17,7 @@ export const nodeUnschedulable: FilterPlugin = {
     const tolerates = tolerationsTolerate(pod.pod.spec?.tolerations, unschedulableTaint);
     if (tolerates) return { kind: "skip" };
     const status = unresolvable("NodeUnschedulable", ERR_REASON_UNSCHEDULABLE);
-    return { kind: "filter", filter: (n) => (n.node.spec?.unschedulable ? status : undefined) };
+    return { kind: "filter", filter: (n) => (n.unschedulable ? status : undefined) };
   },
 };
 

@@ -24,25 +24,19 @@ export function insufficientResources(pod: { requests: NodeInfo["requested"] }, 
   return out;
 }
 
-/** The common case, decided without allocating: room for one more pod, and for its cpu and memory, and no other resources asked. */
-function fitsEasily(req: NodeInfo["requested"], n: NodeInfo): boolean {
-  return (
-    n.pods.length + 1 <= n.allocatable.pods &&
-    req.ephemeralStorage === 0 &&
-    req.scalar.size === 0 &&
-    req.milliCPU <= n.allocatable.milliCPU - n.requested.milliCPU &&
-    req.memory <= n.allocatable.memory - n.requested.memory
-  );
-}
-
 export const nodeResourcesFitFilter: FilterPlugin = {
   name: "NodeResourcesFit",
   preFilter(pod) {
+    const req = pod.requests;
+    // The common case, decided per node without allocating: only cpu and memory asked.
+    const simple = req.ephemeralStorage === 0 && req.scalar.size === 0;
+    const cpu = req.milliCPU;
+    const memory = req.memory;
     return {
       kind: "filter",
       filter(n): Status | undefined {
-        // Most nodes fit: answer those without building a reasons list.
-        if (fitsEasily(pod.requests, n)) return undefined;
+        // Most nodes fit: answer those without building a reasons list (from the NodeInfo's own copies).
+        if (simple && n.podCount < n.allocPods && cpu <= n.allocMilliCPU - n.reqMilliCPU && memory <= n.allocMemory - n.reqMemory) return undefined;
         const reasons = insufficientResources(pod, n);
         return reasons.length ? { code: "Unschedulable", reasons, plugin: "NodeResourcesFit" } : undefined;
       },
@@ -64,12 +58,12 @@ export const nodeResourcesFitScore: ScorePlugin = {
       score(n) {
         let sum = 0;
         let weights = 0;
-        if (n.allocatable.milliCPU !== 0) {
-          sum += leastRequested(n.nonZeroCPU + pod.nonZeroCPU, n.allocatable.milliCPU);
+        if (n.allocMilliCPU !== 0) {
+          sum += leastRequested(n.nonZeroCPU + pod.nonZeroCPU, n.allocMilliCPU);
           weights++;
         }
-        if (n.allocatable.memory !== 0) {
-          sum += leastRequested(n.nonZeroMemory + pod.nonZeroMemory, n.allocatable.memory);
+        if (n.allocMemory !== 0) {
+          sum += leastRequested(n.nonZeroMemory + pod.nonZeroMemory, n.allocMemory);
           weights++;
         }
         return weights === 0 ? 0 : Math.trunc(sum / weights);
@@ -83,13 +77,15 @@ export const balancedAllocationScore: ScorePlugin = {
   name: "NodeResourcesBalancedAllocation",
   weight: 1,
   preScore(pod) {
+    const podCPU = pod.requests.milliCPU;
+    const podMemory = pod.requests.memory;
     return {
       score(n) {
-        const fractions: number[] = [];
-        if (n.allocatable.milliCPU !== 0) fractions.push(Math.min(1, (n.requested.milliCPU + pod.requests.milliCPU) / n.allocatable.milliCPU));
-        if (n.allocatable.memory !== 0) fractions.push(Math.min(1, (n.requested.memory + pod.requests.memory) / n.allocatable.memory));
-        const std = fractions.length === 2 ? Math.abs((fractions[0]! - fractions[1]!) / 2) : 0;
-        return Math.trunc((1 - std) * MAX_NODE_SCORE);
+        // With one of the two resources unallocatable there is one fraction and no spread.
+        if (n.allocMilliCPU === 0 || n.allocMemory === 0) return MAX_NODE_SCORE;
+        const cpu = Math.min(1, (n.reqMilliCPU + podCPU) / n.allocMilliCPU);
+        const memory = Math.min(1, (n.reqMemory + podMemory) / n.allocMemory);
+        return Math.trunc((1 - Math.abs((cpu - memory) / 2)) * MAX_NODE_SCORE);
       },
     };
   },

@@ -179,9 +179,10 @@ export function podTopologySpreadScore(defaultSelector: DefaultSelector = () => 
           ignored.add(n.name);
           continue;
         }
-        cs.forEach((c, i) => {
-          if (c.topologyKey !== HOSTNAME) counts[i]!.set(n.labels[c.topologyKey] ?? "", 0);
-        });
+        for (let i = 0; i < cs.length; i++) {
+          const k = cs[i]!.topologyKey;
+          if (k !== HOSTNAME) counts[i]!.set(n.labels[k] ?? "", 0);
+        }
       }
       const weights = cs.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length - ignored.size : counts[i]!.size) + 2));
       // Domain totals over every node (hostname domains are counted per node in score()).
