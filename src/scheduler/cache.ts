@@ -8,6 +8,7 @@ import { keyOf } from "../client/cache.js";
 import { labelSelectorFromMeta, matchesLabels } from "../apiserver/selectors/index.js";
 import { addResources, emptyResources, nodeAllocatable, podRequests } from "./resources.js";
 import type { AffinityTerm, HostPort, MetaLabelSelectorJSON, Node, NodeInfo, Pod, PodAffinityTermJSON, PodInfo, Snapshot, WeightedAffinityTerm } from "./types.js";
+import { jsonEqual } from "../util/json.js";
 
 /** A label matcher from a metav1.LabelSelector; a selector that fails to parse matches nothing. */
 export function selectorMatcher(sel: MetaLabelSelectorJSON | null | undefined): (labels: Record<string, string>) => boolean {
@@ -185,33 +186,13 @@ export function samePlacement(a: Pod, b: Pod): boolean {
   if (sa === sb) return true;
   return (
     sa.priority === sb.priority &&
-    sameJSON(sa.containers, sb.containers) &&
-    sameJSON(sa.initContainers, sb.initContainers) &&
-    sameJSON(sa.overhead, sb.overhead) &&
-    sameJSON(sa.affinity, sb.affinity)
+    jsonEqual(sa.containers, sb.containers) &&
+    jsonEqual(sa.initContainers, sb.initContainers) &&
+    jsonEqual(sa.overhead, sb.overhead) &&
+    jsonEqual(sa.affinity, sb.affinity)
   );
 }
 
-/** Deep equality of decoded JSON values (a missing member and an undefined one differ only in key count). */
-function sameJSON(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJSON(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ao) {
-    if (!sameJSON(ao[k], bo[k])) return false;
-    n++;
-  }
-  for (const _ in bo) n--;
-  return n === 0;
-}
 
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   if (a === b) return true;

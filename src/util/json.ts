@@ -24,3 +24,30 @@ function copy(v: unknown): unknown {
   }
   return out;
 }
+
+/**
+ * Deep equality of JSON-shaped values as their JSON would compare: a member set to undefined
+ * counts as absent. Allocation-free: the API server's no-op check on every update and the
+ * scheduler's pod comparisons call it on whole objects.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined) continue;
+    if (!Object.hasOwn(bo, k) || !jsonEqual(v, bo[k])) return false;
+    n++;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
+}

@@ -362,24 +362,7 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
     return false;
   };
   const compareListItems = (list: ListType, l: Json[], r: Json[]) => {
-    const order: { pe: PathElement; id: string }[] = [];
-    const lv = new Map<string, Json[]>();
-    const rv = new Map<string, Json[]>();
-    const index = (items: Json[], m: Map<string, Json[]>, addOrder: boolean) => {
-      for (const item of items) {
-        const pe = safePE(t, list, item);
-        if (!pe) continue;
-        const id = peId(pe);
-        const got = m.get(id);
-        if (got) got.push(item);
-        else {
-          m.set(id, [item]);
-          if (addOrder || !lv.has(id)) order.push({ pe, id });
-        }
-      }
-    };
-    index(l, lv, true);
-    index(r, rv, false);
+    const { order, lv, rv } = indexItems(t, list, l, r);
     for (const { pe, id } of order) {
       const ls = lv.get(id) ?? [];
       const rs = rv.get(id) ?? [];
@@ -481,24 +464,7 @@ export function changedFieldsV1(t: Typed, lhs: Json, rhs: Json, ignore?: FieldSe
   };
   // compare's compareListItems, for added and modified only.
   const changedItems = (node: ChangedNode, list: ListType, l: Json[], r: Json[], ig: FieldSet | undefined, st: FieldSet | undefined): void => {
-    const order: { pe: PathElement; id: string }[] = [];
-    const lv = new Map<string, Json[]>();
-    const rv = new Map<string, Json[]>();
-    const index = (items: Json[], m: Map<string, Json[]>, addOrder: boolean) => {
-      for (const item of items) {
-        const pe = safePE(t, list, item);
-        if (!pe) continue;
-        const id = peId(pe);
-        const got = m.get(id);
-        if (got) got.push(item);
-        else {
-          m.set(id, [item]);
-          if (addOrder || !lv.has(id)) order.push({ pe, id });
-        }
-      }
-    };
-    index(l, lv, true);
-    index(r, rv, false);
+    const { order, lv, rv } = indexItems(t, list, l, r);
     for (const { pe, id } of order) {
       const ls = lv.get(id);
       const rs = rv.get(id);
@@ -555,6 +521,32 @@ function fieldKey(name: string): string {
 
 function hasMember(s: FieldSet, pe: PathElement): boolean {
   return has(s, [pe]);
+}
+
+/**
+ * The items of two versions of an associative list by key: each distinct key once, in lhs's
+ * order and then rhs's, with every item that has it on each side (items without a key are left out).
+ */
+function indexItems(t: Typed, list: ListType, l: Json[], r: Json[]): { order: { pe: PathElement; id: string }[]; lv: Map<string, Json[]>; rv: Map<string, Json[]> } {
+  const order: { pe: PathElement; id: string }[] = [];
+  const lv = new Map<string, Json[]>();
+  const rv = new Map<string, Json[]>();
+  const index = (items: Json[], m: Map<string, Json[]>, addOrder: boolean) => {
+    for (const item of items) {
+      const pe = safePE(t, list, item);
+      if (!pe) continue;
+      const id = peId(pe);
+      const got = m.get(id);
+      if (got) got.push(item);
+      else {
+        m.set(id, [item]);
+        if (addOrder || !lv.has(id)) order.push({ pe, id });
+      }
+    }
+  };
+  index(l, lv, true);
+  index(r, rv, false);
+  return { order, lv, rv };
 }
 
 function hasKeys(o: Obj | undefined): boolean {

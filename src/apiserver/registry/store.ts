@@ -9,7 +9,7 @@ import {
 } from "../validation/index.js";
 import type { ResourceInfo, Strategy, StrategyContext } from "./types.js";
 import { defaultResetFields, ignoreManagedFieldsTimestamps, updateManagedFields, type FieldManagerOptions } from "../fieldmanager/index.js";
-import { copyJSON } from "../../util/json.js";
+import { copyJSON, jsonEqual } from "../../util/json.js";
 
 /**
  * The generic registry store (kube's genericregistry.Store): one per served resource, doing
@@ -620,26 +620,7 @@ export function pruneEmptyMeta(meta: ObjectMeta): void {
 }
 
 /** Deep equality of two JSON values (objects as produced by JSON.parse). */
+/** Deep equality of stored objects (undefined members count as absent). */
 export function sameObject(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameObject(a[i], bb[i])) return false;
-    return true;
-  }
-  // Members set to undefined count as absent (JSON drops them). No allocation: every update ends here.
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ao) {
-    const v = ao[k];
-    if (v === undefined) continue;
-    if (!Object.hasOwn(bo, k) || !sameObject(v, bo[k])) return false;
-    n++;
-  }
-  for (const k in bo) if (bo[k] !== undefined) n--;
-  return n === 0;
+  return jsonEqual(a, b);
 }
