@@ -34,17 +34,28 @@ export type Bucket = "key" | "meta" | "lease" | "alarm";
 const buckets: Bucket[] = ["key", "meta", "lease", "alarm"];
 
 type Buffered = Map<string, Uint8Array | null>; // latin1 key -> value, null = pending delete
+/** Writes not yet in LMDB, per bucket. */
+type Layer = Record<Bucket, Buffered>;
+const newLayer = (): Layer => ({ key: new Map(), meta: new Map(), lease: new Map(), alarm: new Map() });
 
 export class Backend {
   private root!: RootDatabase<Uint8Array, Buffer>;
   private dbs = new Map<Bucket, Database<Uint8Array, Buffer>>();
-  private buffer = new Map<Bucket, Buffered>(buckets.map((b) => [b, new Map()]));
+  /**
+   * Writes since the last commit; reads consult it first. A commit hands it over whole to
+   * `committing` (read next, newest first) until LMDB has it: nothing per write beyond its map
+   * entry (a write list and key buffers held for a second made most of what scavenges copy).
+   */
+  private buffer: Layer = newLayer();
+  private committing: Layer[] = [];
   private lastWrite: Promise<unknown> = Promise.resolve();
-  private pending: Array<{ bucket: Bucket; key: Buffer; k: string; value: Uint8Array | null }> = [];
+  private pendingCount = 0;
   private commitTimer: NodeJS.Timeout | undefined;
   private commitQueued = false;
   /** Told how long each batch commit took, in seconds (etcd_disk_backend_commit_duration_seconds). */
   onCommit: ((seconds: number) => void) | undefined;
+  /** Called as a batch is about to commit, to queue writes that only the last value of matters. */
+  beforeCommit: (() => void) | undefined;
   /**
    * Batch limits, as etcd's backend (--backend-batch-interval, --backend-batch-limit), with a
    * longer interval (etcd: 100 ms) and a bound on the bytes held. Each commit makes LMDB read the
@@ -87,22 +98,26 @@ export class Backend {
   }
 
   put(bucket: Bucket, key: Buffer, value: Uint8Array): void {
+    this.queue(bucket, key.toString("latin1"), value);
+  }
+
+  /** put() with the key as a binary string (one char per byte). */
+  putString(bucket: Bucket, key: string, value: Uint8Array): void {
     this.queue(bucket, key, value);
   }
 
   delete(bucket: Bucket, key: Buffer): void {
-    this.queue(bucket, key, null);
+    this.queue(bucket, key.toString("latin1"), null);
   }
 
-  private queue(bucket: Bucket, key: Buffer, value: Uint8Array | null): void {
-    const k = key.toString("latin1");
-    this.buffer.get(bucket)!.set(k, value);
-    this.pending.push({ bucket, key, k, value });
+  private queue(bucket: Bucket, k: string, value: Uint8Array | null): void {
+    this.buffer[bucket].set(k, value);
+    this.pendingCount++;
     this.pendingBytes += value === null ? 0 : value.length;
     // At the limit, commit when the current turn is done, never in the middle of it: an apply
     // batch (its revisions, lease changes, then the consistent index) must land in one LMDB
     // transaction, or a crash between two could keep changes whose entries are applied again.
-    if (this.pending.length >= this.batchLimit || this.pendingBytes >= this.batchBytes) {
+    if (this.pendingCount >= this.batchLimit || this.pendingBytes >= this.batchBytes) {
       if (!this.commitQueued) {
         this.commitQueued = true;
         queueMicrotask(() => {
@@ -113,21 +128,32 @@ export class Backend {
     } else this.commitTimer ??= setTimeout(() => this.commit(), this.batchIntervalMs);
   }
 
+  /** Makes sure a commit comes within the batch interval, even with nothing queued yet. */
+  requestCommit(): void {
+    this.commitTimer ??= setTimeout(() => this.commit(), this.batchIntervalMs);
+  }
+
   /** Commits every pending write as one LMDB transaction. */
   commit(): void {
+    this.beforeCommit?.();
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    if (this.pendingCount === 0) return;
+    const batch = this.buffer;
+    this.buffer = newLayer();
+    this.committing.push(batch);
+    this.pendingCount = 0;
     this.pendingBytes = 0;
     const dbs = this.dbs;
     const started = performance.now();
     const done = this.root.transaction(() => {
-      for (const w of batch) {
-        const db = dbs.get(w.bucket)!;
-        if (w.value === null) db.removeSync(w.key);
-        else db.putSync(w.key, w.value);
+      for (const b of buckets) {
+        const db = dbs.get(b)!;
+        for (const [k, v] of batch[b]) {
+          const key = Buffer.from(k, "latin1");
+          if (v === null) db.removeSync(key);
+          else db.putSync(key, v);
+        }
       }
     });
     this.lastWrite = done;
@@ -135,10 +161,8 @@ export class Backend {
       () => {
         this.onCommit?.((performance.now() - started) / 1000);
         this.refreshSize();
-        for (const w of batch) {
-          const buf = this.buffer.get(w.bucket)!;
-          if (buf.get(w.k) === w.value) buf.delete(w.k);
-        }
+        const i = this.committing.indexOf(batch);
+        if (i >= 0) this.committing.splice(i, 1);
       },
       (err: unknown) => {
         // A failed backend write leaves memory and disk apart; stopping is the only safe answer.
@@ -148,10 +172,31 @@ export class Backend {
     );
   }
 
+  /** The newest buffered value of k (null: deleted), or undefined when only LMDB knows it. */
+  private buffered(bucket: Bucket, k: string): Uint8Array | null | undefined {
+    const b = this.buffer[bucket];
+    if (b.size > 0) {
+      const v = b.get(k);
+      if (v !== undefined) return v;
+    }
+    for (let i = this.committing.length - 1; i >= 0; i--) {
+      const c = this.committing[i]![bucket];
+      if (c.size === 0) continue;
+      const v = c.get(k);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  private hasBuffered(bucket: Bucket): boolean {
+    if (this.buffer[bucket].size > 0) return true;
+    for (const c of this.committing) if (c[bucket].size > 0) return true;
+    return false;
+  }
+
   /** Like get, but the bytes are only valid until the next backend read: copy them at once. */
   getTransient(bucket: Bucket, key: Buffer): Uint8Array | undefined {
-    const buffered = this.buffer.get(bucket)!;
-    const b = buffered.size === 0 ? undefined : buffered.get(key.toString("latin1"));
+    const b = this.hasBuffered(bucket) ? this.buffered(bucket, key.toString("latin1")) : undefined;
     if (b !== undefined) return b === null ? undefined : b;
     const v = this.dbs.get(bucket)!.getBinaryFast(key);
     // lmdb-js hands back its reusable buffer with a patched `length`; typed-array copies use the
@@ -160,7 +205,7 @@ export class Backend {
   }
 
   get(bucket: Bucket, key: Buffer): Uint8Array | undefined {
-    const b = this.buffer.get(bucket)!.get(key.toString("latin1"));
+    const b = this.hasBuffered(bucket) ? this.buffered(bucket, key.toString("latin1")) : undefined;
     if (b !== undefined) return b === null ? undefined : b;
     return this.dbs.get(bucket)!.get(key) ?? undefined;
   }
@@ -171,13 +216,19 @@ export class Backend {
    * revisions grow, and the small buckets are read whole), so they come last.
    */
   forEach(bucket: Bucket, start: Buffer | undefined, end: Buffer | undefined, fn: (key: Buffer, value: Uint8Array) => boolean | void): void {
-    const buf = this.buffer.get(bucket)!;
+    // The buffered writes, newest winning (deletes included, to hide what LMDB still has).
+    let buf: Buffered | undefined;
+    if (this.hasBuffered(bucket)) {
+      buf = new Map();
+      for (const c of this.committing) for (const [k, v] of c[bucket]) buf.set(k, v);
+      for (const [k, v] of this.buffer[bucket]) buf.set(k, v);
+    }
     const range = this.dbs.get(bucket)!.getRange({ start, end });
     for (const { key, value } of range) {
-      if (buf.has(key.toString("latin1"))) continue;
+      if (buf?.has(key.toString("latin1"))) continue;
       if (fn(key, value) === false) return;
     }
-    if (buf.size === 0) return;
+    if (!buf) return;
     const s = start?.toString("latin1");
     const e = end?.toString("latin1");
     const pending = [...buf.entries()].filter(([k, v]) => v !== null && (s === undefined || k >= s) && (e === undefined || k < e));

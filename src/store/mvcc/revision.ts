@@ -21,6 +21,15 @@ export function revToBytes(rev: Revision, tombstone = false): Buffer {
   return b;
 }
 
+const scratch = Buffer.allocUnsafe(revLen + 1);
+
+/** revToBytes as a binary string (one char per byte), the backend's buffer key, with no Buffer made. */
+export function revString(rev: Revision, tombstone = false): string {
+  writeRevBytes(scratch, rev);
+  if (tombstone) scratch[revLen] = tombstoneMark;
+  return scratch.toString("latin1", 0, tombstone ? revLen + 1 : revLen);
+}
+
 /** Writes a (live) revision's 17 bytes into b. */
 export function writeRevBytes(b: Buffer, rev: Revision): void {
   writeU64(b, 0, rev.main);

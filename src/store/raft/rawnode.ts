@@ -23,6 +23,7 @@ import {
   type HardState,
   type Message,
   type NodeId,
+  type ReadState,
   type Ready,
   type SoftState,
 } from "./types.js";
@@ -49,6 +50,10 @@ export interface Status {
   /** Only on the leader: what it knows about every member (itself included). */
   progress?: Map<NodeId, ProgressStatus>;
 }
+
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+const NO_MESSAGES: readonly Message[] = Object.freeze([]);
+const NO_READ_STATES: readonly ReadState[] = Object.freeze([]);
 
 export class RawNode {
   private readonly r: Raft;
@@ -180,15 +185,17 @@ export class RawNode {
   ready(): Ready {
     if (this.outstanding) throw new Error("raft: advance() the outstanding Ready before asking for another");
     const r = this.r;
+    // Empty parts are shared frozen arrays (a lone voter's Readies are mostly empty but for one part).
+    const unstable = r.log.unstable.entries;
     const rd: Ready = {
-      entries: r.log.unstable.entries.slice(),
-      committedEntries: r.log.nextCommittedEnts(),
-      messages: r.msgs,
-      readStates: r.readStates,
+      entries: unstable.length > 0 ? unstable.slice() : (NO_ENTRIES as Entry[]),
+      committedEntries: r.log.hasNextCommittedEnts() ? r.log.nextCommittedEnts() : (NO_ENTRIES as Entry[]),
+      messages: r.msgs.length > 0 ? r.msgs : (NO_MESSAGES as Message[]),
+      readStates: r.readStates.length > 0 ? r.readStates : (NO_READ_STATES as ReadState[]),
       mustSync: false,
     };
-    r.msgs = [];
-    r.readStates = [];
+    if (r.msgs.length > 0) r.msgs = [];
+    if (r.readStates.length > 0) r.readStates = [];
     if (r.lead !== this.prevSoft.leader || r.state !== this.prevSoft.role) {
       this.prevSoft = r.softState();
       rd.softState = this.prevSoft;

@@ -123,9 +123,16 @@ export class MemoryStorage implements Storage {
     if (compactIndex <= offset) throw new ErrCompacted();
     if (compactIndex > this.lastIndex()) throw new RangeError(`compact ${compactIndex} is beyond last index ${this.lastIndex()}`);
     const i = compactIndex - offset;
-    const kept = this.ents.slice(i); // O(kept); compaction is rare
-    kept[0] = { term: kept[0]!.term, index: compactIndex, type: "normal", data: EMPTY_BYTES };
-    this.ents = kept;
+    const ents = this.ents;
+    const n = ents.length - i;
+    const term = ents[i]!.term;
+    // A lone voter compacts after every Ready, keeping an entry or two: shift those in place
+    // rather than copy into a new array (that one grows again on the next append).
+    if (n <= 64) {
+      for (let j = 0; j < n; j++) ents[j] = ents[i + j]!;
+      ents.length = n;
+    } else this.ents = ents.slice(i);
+    this.ents[0] = { term, index: compactIndex, type: "normal", data: EMPTY_BYTES };
   }
 
   /**

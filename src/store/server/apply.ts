@@ -44,6 +44,11 @@ export function toPbKv(kv: KeyValue, keysOnly = false): PbKeyValue {
 
 const header = (revision: number) => create(ResponseHeaderSchema, { revision: BigInt(revision) });
 
+/** A PutResponse from what a put applied (the header's ids and term are filled by the API). */
+export function putResponse(a: { rev: number; prev: KeyValue | undefined }): PutResponse {
+  return create(PutResponseSchema, { header: header(a.rev), prevKv: a.prev ? toPbKv(a.prev) : undefined });
+}
+
 /** Maps MVCC errors to the store's error kinds. */
 export function mvccError(e: unknown): never {
   if (e instanceof ErrCompacted) throw new StoreError("compacted");
@@ -135,6 +140,11 @@ export class Applier {
 
   /** Checks done before a put is applied on its own (outside a txn). */
   put(p: PutRequest, txn?: TxnWrite): PutResponse {
+    return putResponse(this.putApplied(p, txn));
+  }
+
+  /** A put, answered as its revision and (when asked for) the previous KeyValue. */
+  putApplied(p: PutRequest, txn?: TxnWrite): { rev: number; prev: KeyValue | undefined } {
     const own = !txn;
     if (own && p.lease !== 0n && !this.lessor.lookup(p.lease)) throw new StoreError("leaseNotFound");
     const tw = txn ?? this.kv.write();
@@ -149,7 +159,7 @@ export class Applier {
       if (p.ignoreValue) value = prev!.value;
       if (p.ignoreLease) lease = prev!.lease;
       const rev = tw.put(p.key, value, lease);
-      return create(PutResponseSchema, { header: header(rev), prevKv: p.prevKv && prev ? toPbKv(prev) : undefined });
+      return { rev, prev: p.prevKv ? prev : undefined };
     } finally {
       if (own) tw.end();
     }

@@ -18,10 +18,12 @@ import { MemoryStorage, RawNode, decodeConfChange } from "../raft/index.js";
 import type { ConfState, Entry, Ready, Snapshot } from "../raft/types.js";
 import { Snapshotter, Wal } from "../wal/index.js";
 import { AlarmStore } from "./alarms.js";
-import { Applier, isTxnReadonly, mvccError, type RangeKvs } from "./apply.js";
+import { Applier, isTxnReadonly, mvccError, putResponse, type RangeKvs } from "./apply.js";
+import type { KeyValue } from "../mvcc/keyValue.js";
 import { clusterId as computeClusterId, memberId as computeMemberId } from "./ids.js";
-import { decodeRequest, encodeRequest, peekRequest, type InternalRequest, type RequestKind, type RequestOf } from "./request.js";
+import { decodeRequest, encodeRequest, requestIdHi, requestIdLo, type InternalRequest, type RequestKind, type RequestOf } from "./request.js";
 import { Compactor } from "./compactor.js";
+import { ProposalQueue } from "./proposals.js";
 import type { StoreMetrics } from "./metrics.js";
 
 export interface MemberConfig {
@@ -51,16 +53,23 @@ export const clusterVersion = "3.5.0";
 /** etcd's MaxRequestBytes headroom: a raft entry may exceed the client limit by this much. */
 const requestTimeoutMs = (cfg: MemberConfig) => 5000 + 2 * cfg.electionMs;
 
-interface ApplyResult {
-  resp?: unknown;
-  err?: unknown;
-  /** Compaction: resolves when the backend has deleted the history. */
-  physical?: Promise<void>;
-}
+/**
+ * How a proposal is answered once its entry applied (or it failed): err, or the response (for a
+ * put: a `PutApplied`); a compaction also hands over the promise of its physical deletion.
+ */
+export type ProposalDone = (err: unknown, resp: unknown, physical?: Promise<void>) => void;
 
 interface Waiter {
-  resolve(r: ApplyResult): void;
-  req?: InternalRequest;
+  req: InternalRequest;
+  done: ProposalDone;
+  /** Gives up at this ticker count (see sweepTimeouts). */
+  deadline: number;
+}
+
+/** A put as applied: the revision it made and the previous KeyValue when asked for. */
+export interface PutApplied {
+  rev: number;
+  prev: KeyValue | undefined;
 }
 
 /** Per-kind response types, for typed proposals. */
@@ -95,10 +104,23 @@ export class Member {
   private wal: Wal;
   private snapshotter: Snapshotter;
   private confState: ConfState;
-  private waiters = new Map<bigint, Waiter>();
-  private nextReqId: bigint;
+  /**
+   * Proposals waiting for their entry to apply, by the low half of their request id (a counter),
+   * in the order proposed (so also by deadline). The high half is this process's tag (reqHi): an
+   * entry with another tag was proposed by an earlier run of this member or by another member.
+   */
+  private waiters = new ProposalQueue<Waiter>();
+  private readonly reqHi: number;
+  /** Mixed into server-chosen lease ids. */
+  private leaseSeq = 0;
+  /** Ticker intervals so far; proposals time out by it. */
+  private ticks = 0;
+  private readonly timeoutTicks: number;
   private running = false;
   private runScheduled = false;
+  /** The Ready whose fdatasync is running (the loop continues in onSynced). */
+  private syncingReady: Ready | undefined;
+  private idleWaiters: Array<() => void> = [];
   private stopped = false;
   private ticker: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -109,6 +131,8 @@ export class Member {
   private raftApplied = 0;
   private snapshotIndex = 0;
   private snapshotting = false;
+  /** The snapshot being taken (stop() lets it finish before closing the WAL). */
+  private snapshotTask: Promise<void> | undefined;
   private readBatch: Array<() => void> | undefined;
   private readWaiters = new Map<string, Array<() => void>>();
   private readCtx = 0;
@@ -147,8 +171,10 @@ export class Member {
     this.alarms = new AlarmStore(this.backend);
     this.applier = new Applier(this.kv, this.lessor);
     this.appliedIndex = Math.max(this.kv.consistentIndex, parts.snapshotIndex);
-    // Request ids only need to be unique among proposals in flight; start from the clock.
-    this.nextReqId = BigInt(Date.now()) << 20n;
+    // Request ids only need to be unique among proposals in flight: a tag from the clock (for
+    // this run) and a counter.
+    this.reqHi = Date.now() % 0x100000000;
+    this.timeoutTicks = Math.ceil(requestTimeoutMs(cfg) / cfg.heartbeatMs) + 1;
   }
 
   static async start(cfg: MemberConfig): Promise<Member> {
@@ -206,6 +232,8 @@ export class Member {
       await this.run();
     }
     this.ticker = setInterval(() => {
+      this.ticks++;
+      this.sweepTimeouts();
       this.node.tick();
       this.schedule();
     }, this.cfg.heartbeatMs);
@@ -224,14 +252,18 @@ export class Member {
   private schedule(): void {
     if (this.running || this.runScheduled || this.stopped) return;
     this.runScheduled = true;
-    setImmediate(() => {
-      this.runScheduled = false;
-      this.run().catch((e) => this.die(e));
-    });
+    setImmediate(this.runSoon);
   }
+
+  private readonly runSoon = (): void => {
+    this.runScheduled = false;
+    this.kick();
+  };
 
   private die(e: unknown): void {
     this.stopped = true;
+    this.running = false;
+    this.settleIdle();
     if (this.fatal) this.fatal(e);
     else {
       console.error("kplane: fatal store error", e);
@@ -239,20 +271,83 @@ export class Member {
     }
   }
 
-  private async run(): Promise<void> {
-    if (this.running || this.paused) return;
+  /** Runs the loop until no Ready is left; resolves then (start-up). */
+  private run(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.kick();
+      if (!this.running) this.settleIdle();
+    });
+  }
+
+  private settleIdle(): void {
+    if (this.idleWaiters.length === 0) return;
+    const fns = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of fns) f();
+  }
+
+  private kick(): void {
+    if (this.running || this.paused || this.stopped) return;
     this.running = true;
+    this.loop();
+  }
+
+  /**
+   * The raft loop, on callbacks rather than promises (it runs for every write): handles Readies
+   * until none is left, or until one waits for its fdatasync; onSynced carries on from there.
+   */
+  private loop(): void {
     try {
       while (!this.stopped && !this.paused && this.node.hasReady()) {
         const rd = this.node.ready();
-        await this.handleReady(rd);
+        if (rd.snapshot) {
+          this.installSnapshot(rd, rd.snapshot);
+          return;
+        }
+        if (!this.persist(rd)) return;
+        this.finishReady(rd);
       }
-    } finally {
-      this.running = false;
+    } catch (e) {
+      this.die(e);
+      return;
     }
+    this.running = false;
+    this.settleIdle();
   }
 
-  private async handleReady(rd: Ready): Promise<void> {
+  private readonly onSynced = (err: Error | undefined): void => {
+    const rd = this.syncingReady;
+    this.syncingReady = undefined;
+    if (err || !rd) {
+      this.die(err ?? new Error("store: sync without a Ready"));
+      return;
+    }
+    try {
+      this.finishReady(rd);
+    } catch (e) {
+      this.die(e);
+      return;
+    }
+    this.loop();
+  };
+
+  /** A snapshot from a leader goes to disk before the rest of its Ready. */
+  private installSnapshot(rd: Ready, snap: Snapshot): void {
+    this.snapshotter.save(snap).then(() => {
+      this.wal.saveSnapshotMarker({ index: snap.meta.index, term: snap.meta.term });
+      if (!this.persist(rd)) return;
+      this.finishReady(rd);
+      this.loop();
+    }).catch((e) => this.die(e));
+  }
+
+  /**
+   * Persists a Ready and applies what it commits; false when it waits for its fdatasync
+   * (onSynced then finishes it). Committed entries are applied while the new ones sync: they are
+   * durable on a quorum already.
+   */
+  private persist(rd: Ready): boolean {
     if (rd.softState) {
       const wasLeader = this.leader === this.id;
       this.leader = rd.softState.leader;
@@ -262,21 +357,27 @@ export class Member {
       this.metrics?.leaderChanged(this.leader !== 0n);
     }
     if (rd.hardState) this.term = rd.hardState.term;
-    // Persist first: entries and hard state go to the WAL; a snapshot (from a leader) to disk.
-    if (rd.snapshot) {
-      await this.snapshotter.save(rd.snapshot);
-      this.wal.saveSnapshotMarker({ index: rd.snapshot.meta.index, term: rd.snapshot.meta.term });
-    }
     this.wal.save(rd.hardState, rd.entries);
-    const synced = rd.mustSync ? this.wal.sync() : undefined;
+    let synced = true;
+    if (rd.mustSync) {
+      this.syncingReady = rd;
+      synced = this.wal.syncThen(this.onSynced);
+      if (synced) this.syncingReady = undefined;
+    }
+    if (this.stopped) return false;
     if (rd.snapshot) this.storage.applySnapshot(rd.snapshot);
     if (rd.hardState) this.storage.setHardState(rd.hardState);
     this.storage.append(rd.entries);
-    // Committed entries are already durable on a quorum: apply them while this batch syncs.
     if (rd.committedEntries.length > 0) this.applyEntries(rd.committedEntries);
-    for (const rs of rd.readStates) this.readIndexReady(rs.index, Buffer.from(rs.context).toString("latin1"));
-    if (synced) await synced;
-    // (Messages to peers go out here once the store has peers.)
+    for (let i = 0; i < rd.readStates.length; i++) {
+      const rs = rd.readStates[i]!;
+      this.readIndexReady(rs.index, Buffer.from(rs.context).toString("latin1"));
+    }
+    // (Messages to peers go out once the Ready is durable, when the store has peers.)
+    return synced;
+  }
+
+  private finishReady(rd: Ready): void {
     this.node.advance(rd);
     const last = rd.committedEntries[rd.committedEntries.length - 1];
     if (last) this.raftApplied = last.index;
@@ -301,7 +402,8 @@ export class Member {
   }
 
   private applyEntries(entries: Entry[]): void {
-    for (const e of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       // Raft must learn every conf change again after a restart, applied to the backend or not.
       if (e.type === "confChange") this.confState = this.node.applyConfChange(decodeConfChange(e.data));
       if (e.index <= this.appliedIndex) continue;
@@ -321,32 +423,36 @@ export class Member {
   }
 
   private applyRequest(data: Uint8Array): void {
-    const { id } = peekRequest(data);
-    const waiter = this.waiters.get(id);
-    const r = waiter?.req ?? decodeRequest(data);
-    let result: ApplyResult;
+    const waiter = data.length >= 9 && requestIdHi(data) === this.reqHi ? this.waiters.take(requestIdLo(data)) : undefined;
+    const r = waiter ? waiter.req : decodeRequest(data);
+    let resp: unknown;
     try {
-      result = this.applyOne(r);
+      resp = this.applyOne(r);
     } catch (err) {
-      result = { err };
+      if (waiter) this.answer(waiter, err, undefined);
+      return;
     }
-    if (waiter) {
-      this.waiters.delete(id);
-      waiter.resolve(result);
-    }
+    if (waiter) this.answer(waiter, undefined, resp);
   }
 
-  private applyOne(r: InternalRequest): ApplyResult {
+  private answer(w: Waiter, err: unknown, resp: unknown): void {
+    this.metrics?.proposalDone(err === undefined || !(err instanceof StoreError && err.kind === "timeout"));
+    if (resp instanceof CompactionApplied) w.done(undefined, resp.resp, resp.physical);
+    else w.done(err, resp);
+  }
+
+  /** Applies one request; returns its response (a put's as PutApplied) or throws. */
+  private applyOne(r: InternalRequest): unknown {
     const noSpace = this.alarms.has(AlarmType.NOSPACE);
     switch (r.kind) {
       case "put":
         if (noSpace) throw new StoreError("noSpace");
-        return { resp: this.applier.put(r.req) };
+        return this.applier.putApplied(r.req);
       case "deleteRange":
-        return { resp: this.applier.deleteRange(r.req) };
+        return this.applier.deleteRange(r.req);
       case "txn":
         if (noSpace && !isTxnReadonly(r.req) && txnHasPut(r.req)) throw new StoreError("noSpace");
-        return { resp: this.applier.txn(r.req) };
+        return this.applier.txn(r.req);
       case "compaction": {
         let physical: Promise<void>;
         try {
@@ -354,13 +460,13 @@ export class Member {
         } catch (e) {
           mvccError(e);
         }
-        return { resp: create(CompactionResponseSchema, { header: this.header() }), physical };
+        return new CompactionApplied(create(CompactionResponseSchema, { header: this.header() }), physical);
       }
       case "leaseGrant": {
         if (noSpace) throw new StoreError("noSpace");
         try {
           const l = this.lessor.grant(r.req.ID, Number(r.req.TTL));
-          return { resp: create(LeaseGrantResponseSchema, { header: this.header(), ID: l.id, TTL: BigInt(l.ttl) }) };
+          return create(LeaseGrantResponseSchema, { header: this.header(), ID: l.id, TTL: BigInt(l.ttl) });
         } catch (e) {
           if (e instanceof ErrLeaseExists) throw new StoreError("leaseExists");
           if (e instanceof ErrLeaseTTLTooLarge) throw new StoreError("leaseTTLTooLarge");
@@ -381,10 +487,10 @@ export class Member {
           tw.end();
         }
         this.lessor.forget(r.req.ID);
-        return { resp: create(LeaseRevokeResponseSchema, { header: this.header() }) };
+        return create(LeaseRevokeResponseSchema, { header: this.header() });
       }
       case "alarm":
-        return { resp: this.applyAlarm(r.req) };
+        return this.applyAlarm(r.req);
     }
   }
 
@@ -416,7 +522,7 @@ export class Member {
     const index = this.appliedIndex;
     const term = this.appliedTerm;
     const confState = this.confState;
-    (async () => {
+    this.snapshotTask = (async () => {
       // The backend must hold everything up to index on disk before the log before it goes.
       await this.backend.flushed();
       const snap: Snapshot = { meta: { index, term, confState }, data: new Uint8Array(0) };
@@ -434,6 +540,7 @@ export class Member {
       .catch((e) => this.die(e))
       .finally(() => {
         this.snapshotting = false;
+        this.snapshotTask = undefined;
         // What was applied while the snapshot was taken: no Ready may come for a while (one
         // being handled trims once advanced).
         if (!this.stopped && !this.running) this.trimLog();
@@ -443,44 +550,59 @@ export class Member {
   // --- proposals -------------------------------------------------------------------------------
 
   /** Proposes a request through raft and resolves with its apply result. */
-  async propose<K extends RequestKind>(kind: K, req: RequestOf<K>, raw?: Uint8Array): Promise<Responses[K]> {
-    if (this.stopped) throw new StoreError("stopped");
-    const r = await this.proposeRaw({ kind, id: this.nextReqId++, req } as InternalRequest, raw);
-    if (r.err) throw r.err;
-    if (r.physical && kind === "compaction" && (req as CompactionRequest).physical) await r.physical;
-    return r.resp as Responses[K];
+  propose<K extends RequestKind>(kind: K, req: RequestOf<K>, raw?: Uint8Array): Promise<Responses[K]> {
+    return new Promise((resolve, reject) => {
+      this.proposeThen(kind, req, raw, (err, resp, physical) => {
+        if (err !== undefined) reject(err);
+        else if (physical && (req as CompactionRequest).physical) physical.then(() => resolve(resp as Responses[K]), reject);
+        else resolve((kind === "put" ? putResponse(resp as PutApplied) : resp) as Responses[K]);
+      });
+    });
   }
 
-  private proposeRaw(r: InternalRequest, raw?: Uint8Array): Promise<ApplyResult> {
-    const data = encodeRequest(r, raw);
-    if (data.length > this.cfg.maxRequestBytes) return Promise.reject(new StoreError("requestTooLarge"));
-    if (this.leader === 0n) return Promise.reject(new StoreError("noLeader"));
-    return new Promise<ApplyResult>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(r.id);
-        this.metrics?.proposalDone(false);
-        reject(new StoreError("timeout"));
-      }, requestTimeoutMs(this.cfg));
-      this.waiters.set(r.id, {
-        req: r,
-        resolve: (res) => {
-          clearTimeout(timer);
-          this.metrics?.proposalDone(true);
-          resolve(res);
-        },
-      });
-      try {
-        this.node.propose(data);
-      } catch (e) {
-        clearTimeout(timer);
-        this.waiters.delete(r.id);
-        this.metrics?.proposalDone(false);
-        reject(new StoreError("noLeader", String(e)));
-        return;
-      }
+  /**
+   * propose() without promises (the gRPC write path): done is called once, with the apply
+   * result (a put's as PutApplied) or an error, possibly before this returns.
+   */
+  proposeThen<K extends RequestKind>(kind: K, req: RequestOf<K>, raw: Uint8Array | undefined, done: ProposalDone): void {
+    if (this.stopped) {
+      done(new StoreError("stopped"), undefined);
+      return;
+    }
+    // Ids go on from the last one, never reused (an entry whose proposer timed out may still
+    // apply); they wrap at 2^30, long after any proposal has timed out.
+    const lo = this.waiters.nextId;
+    const r = { kind, id: 0n, req } as InternalRequest;
+    const data = encodeRequest(r, raw, this.reqHi, lo);
+    if (data.length > this.cfg.maxRequestBytes) {
+      done(new StoreError("requestTooLarge"), undefined);
+      return;
+    }
+    if (this.leader === 0n) {
+      done(new StoreError("noLeader"), undefined);
+      return;
+    }
+    try {
+      this.node.propose(data);
+    } catch (e) {
       this.metrics?.proposed();
-      this.schedule();
-    });
+      this.metrics?.proposalDone(false);
+      done(new StoreError("noLeader", String(e)), undefined);
+      return;
+    }
+    this.waiters.add(lo, { req: r, done, deadline: this.ticks + this.timeoutTicks });
+    this.metrics?.proposed();
+    this.schedule();
+  }
+
+  /** Fails proposals past their deadline (etcd's request timeout); waiters are in deadline order. */
+  private sweepTimeouts(): void {
+    if (this.waiters.size === 0) return;
+    const now = this.ticks;
+    for (let o = this.waiters.oldest(); o && o.value.deadline <= now; o = this.waiters.oldest()) {
+      this.waiters.take(o.id);
+      this.answer(o.value, new StoreError("timeout"), undefined);
+    }
   }
 
   // --- reads -----------------------------------------------------------------------------------
@@ -541,11 +663,22 @@ export class Member {
     return this.propose("put", r, raw);
   }
 
+  /** put() for the gRPC path: done gets a PutApplied (or an error). */
+  putThen(r: PutRequest, raw: Uint8Array, done: ProposalDone): void {
+    try {
+      this.checkQuota(r, raw.length);
+    } catch (e) {
+      done(e, undefined);
+      return;
+    }
+    this.proposeThen("put", r, raw, done);
+  }
+
   async leaseGrant(r: LeaseGrantRequest): Promise<LeaseGrantResponse> {
     this.checkQuota(r, 0);
     if (r.ID === 0n) {
       // Server-chosen ids are positive int64s, unique per member, as etcd makes them.
-      do r.ID = BigInt.asUintN(63, (this.id << 48n) ^ this.nextReqId++ ^ BigInt(Date.now()) << 8n);
+      do r.ID = BigInt.asUintN(63, (this.id << 48n) ^ BigInt(this.reqHi * 0x100000 + this.leaseSeq++) ^ BigInt(Date.now()) << 8n);
       while (r.ID === 0n || this.lessor.lookup(r.ID));
     }
     return this.propose("leaseGrant", r);
@@ -628,12 +761,17 @@ export class Member {
     this.compactor?.stop();
     this.watchable.close();
     while (this.running) await new Promise((r) => setTimeout(r, 5));
-    for (const [, w] of this.waiters) w.resolve({ err: new StoreError("stopped") });
-    this.waiters.clear();
+    for (const w of this.waiters.drain()) this.answer(w, new StoreError("stopped"), undefined);
     await this.kv.compactionDone().catch(() => {});
+    await this.snapshotTask;
     await this.wal.close();
     await this.backend.close();
   }
+}
+
+/** A compaction's response and the promise of its physical deletion. */
+class CompactionApplied {
+  constructor(readonly resp: CompactionResponse, readonly physical: Promise<void>) {}
 }
 
 function txnHasPut(t: TxnRequest): boolean {

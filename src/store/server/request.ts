@@ -40,18 +40,30 @@ const headerLen = 9;
  */
 export const requestDecodeOptions = { recursionLimit: 1000 } as const;
 
-export function encodeRequest(r: InternalRequest, raw?: Uint8Array): Uint8Array {
+/** The entry for a request; its 8-byte id is hi (a per-run tag) and lo (a counter), 32 bits each. */
+export function encodeRequest(r: InternalRequest, raw: Uint8Array | undefined, hi: number, lo: number): Uint8Array {
   const body = raw ?? toBinary(requestKinds[r.kind].schema as DescMessage, r.req);
   // Not from Node's shared 8 KiB pool: raft keeps entries in memory until a snapshot, and a
   // pooled slice would keep its whole pool block alive (measured: 8 KiB per 2.8 KiB entry).
   const out = Buffer.allocUnsafeSlow(headerLen + body.length);
   out[0] = requestKinds[r.kind].code;
-  out.writeBigUInt64BE(r.id, 1);
+  out.writeUInt32BE(hi, 1);
+  out.writeUInt32BE(lo, 5);
   out.set(body, headerLen);
   return out;
 }
 
-/** Reads kind and id only (the leader looks up the decoded request by id). */
+/** The id's high half (see encodeRequest). */
+export function requestIdHi(data: Uint8Array): number {
+  return ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
+}
+
+/** The id's low half. */
+export function requestIdLo(data: Uint8Array): number {
+  return ((data[5]! << 24) | (data[6]! << 16) | (data[7]! << 8) | data[8]!) >>> 0;
+}
+
+/** Reads kind and id only. */
 export function peekRequest(data: Uint8Array): { kind: RequestKind; id: bigint } {
   const kind = byCode.get(data[0]!);
   if (!kind || data.length < headerLen) throw new Error(`corrupt raft entry: kind ${data[0]}`);

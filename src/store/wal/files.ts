@@ -67,10 +67,11 @@ export function removeTmpFiles(dir: string): void {
   for (const name of readdirOrEmpty(dir)) if (name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { force: true });
 }
 
-export function writeAllSync(fd: number, buf: Uint8Array, position: number): void {
+/** Writes buf[0, length) at position (length defaults to all of buf). */
+export function writeAllSync(fd: number, buf: Uint8Array, position: number, length = buf.length): void {
   let done = 0;
-  while (done < buf.length) {
-    done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
+  while (done < length) {
+    done += fs.writeSync(fd, buf, done, length - done, position + done);
   }
 }
 

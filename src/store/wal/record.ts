@@ -65,6 +65,8 @@ export interface SnapshotMarker {
 export class RecordBuffer {
   buf: Buffer;
   len = 0;
+  private vote = 0n;
+  private readonly voteBytes = Buffer.alloc(8);
 
   constructor(
     /** CRC of the last record encoded (the seed of the next one). */
@@ -126,7 +128,12 @@ export class RecordBuffer {
     const p = off + HEADER_SIZE;
     putU64(this.buf, p, hs.term);
     putU64(this.buf, p + 8, hs.commit);
-    this.buf.writeBigUInt64LE(hs.vote, p + 16);
+    // The vote rarely changes; writing a bigint allocates several, once per state record.
+    if (hs.vote !== this.vote) {
+      this.voteBytes.writeBigUInt64LE(hs.vote, 0);
+      this.vote = hs.vote;
+    }
+    this.voteBytes.copy(this.buf, p + 16);
     this.finish(off, STATE_SIZE, this.crc);
   }
 

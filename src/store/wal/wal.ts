@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import type { Entry, HardState } from "../raft/types.js";
 import { WalError } from "./errors.js";
 import {
@@ -12,7 +13,6 @@ import {
   type SegmentName,
   closeAsync,
   fdatasyncAsync,
-  fsyncAsync,
   fsyncDirSync,
   listSegments,
   openAsync,
@@ -85,10 +85,12 @@ export interface WalStats {
   lastIndex: number;
 }
 
+/** Called once the round covering a sync request ended: no error = durable. */
+export type SyncCallback = (err: Error | undefined) => void;
+
 interface Waiter {
   target: number;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  cb: SyncCallback;
 }
 
 interface SpareFile {
@@ -131,12 +133,19 @@ export class Wal {
   private saveSeq = 0;
   private syncedSeq = 0;
   private syncing = false;
-  /** The round in flight, if any (close() waits for it before closing fds). */
-  private round: Promise<void> | undefined;
+  /** close() waits here for the round in flight before closing fds. */
+  private roundEnded: Array<() => void> = [];
   private waiters: Waiter[] = [];
+  // The round in flight: its target, its fdatasync/fsync jobs still running, the first error,
+  // and when it started. Rounds run on fs callbacks, not promises: one per write on the hot path.
+  private roundTarget = 0;
+  private roundJobs = 0;
+  private roundErr: Error | undefined;
+  private roundStart = 0;
+  private readonly jobDone = (err: Error | null): void => this.onJobDone(err);
   private readonly dirty = new Set<number>();
   /** fds whose fdatasync is running now: never closed under it (the number could be reused). */
-  private inFlight: readonly number[] = [];
+  private readonly inFlight: number[] = [];
   /** fds of segments that were cut: closed once a round has synced their last writes. */
   private readonly retired = new Set<number>();
   private dirDirty = false;
@@ -162,7 +171,7 @@ export class Wal {
     this.pending = new RecordBuffer(state.crc);
     this.written = state.written;
     this.hasBody = state.hasBody;
-    this.lastHardState = state.hardState;
+    this.lastHardState = state.hardState ? { ...state.hardState } : undefined;
     this.lastIndex = state.lastIndex;
   }
 
@@ -320,7 +329,8 @@ export class Wal {
     if (hardState === undefined && entries.length === 0) return;
     this.usable();
     try {
-      for (const e of entries) {
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
         this.ensureRoom(entryRecordSize(e));
         this.pending.appendEntry(e);
         this.lastIndex = e.index;
@@ -329,7 +339,13 @@ export class Wal {
       if (hardState !== undefined) {
         this.ensureRoom(STATE_RECORD_SIZE);
         this.pending.appendState(hardState);
-        this.lastHardState = { ...hardState };
+        // A copy (the caller's object may change), made in place once there is one.
+        if (this.lastHardState === undefined) this.lastHardState = { ...hardState };
+        else {
+          this.lastHardState.term = hardState.term;
+          this.lastHardState.vote = hardState.vote;
+          this.lastHardState.commit = hardState.commit;
+        }
       }
       this.st.recordsWritten += entries.length + (hardState ? 1 : 0);
       this.saveSeq++;
@@ -363,13 +379,36 @@ export class Wal {
     return this.syncSaved();
   }
 
+  /**
+   * sync() without a promise, for the write path: returns true when everything saved is already
+   * durable (cb is not called); otherwise cb is called once, when the round covering this call
+   * ended (with its error, if any; after a failure it may be called before this returns).
+   */
+  syncThen(cb: SyncCallback): boolean {
+    if (this.closed) {
+      cb(new WalError("closed", "wal: closed"));
+      return false;
+    }
+    return this.requestSync(cb);
+  }
+
+  private requestSync(cb: SyncCallback): boolean {
+    if (this.failure) {
+      cb(this.failure);
+      return false;
+    }
+    const target = this.saveSeq;
+    if (target <= this.syncedSeq) return true;
+    this.waiters.push({ target, cb });
+    if (!this.syncing) this.startRound();
+    return false;
+  }
+
   private syncSaved(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    const target = this.saveSeq;
-    if (target <= this.syncedSeq) return Promise.resolve();
+    if (this.saveSeq <= this.syncedSeq) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ target, resolve, reject });
-      if (!this.syncing) this.startRound();
+      this.requestSync((err) => (err ? reject(err) : resolve()));
     });
   }
 
@@ -415,7 +454,7 @@ export class Wal {
         err = e;
       }
     }
-    while (this.round) await this.round;
+    while (this.syncing) await new Promise<void>((r) => this.roundEnded.push(r));
     await this.releasing;
     await this.preparing;
     if (this.spare) {
@@ -441,7 +480,7 @@ export class Wal {
       this.failure = err instanceof WalError ? err : new WalError("failed", `wal: ${String(err)}`, { cause: err });
       const waiters = this.waiters;
       this.waiters = [];
-      for (const w of waiters) w.reject(this.failure);
+      for (const w of waiters) w.cb(this.failure);
     }
     return this.failure;
   }
@@ -454,7 +493,7 @@ export class Wal {
   private flush(): void {
     const n = this.pending.len;
     if (n === 0) return;
-    writeAllSync(this.fd, this.pending.bytes(), this.written);
+    writeAllSync(this.fd, this.pending.buf, this.written, n);
     this.written += n;
     this.st.bytesWritten += n;
     this.dirty.add(this.fd);
@@ -524,55 +563,78 @@ export class Wal {
 
   private startRound(): void {
     this.syncing = true;
-    const target = this.saveSeq;
+    this.roundTarget = this.saveSeq;
     try {
       this.flush();
     } catch (err) {
       this.syncing = false;
       this.fail(err);
+      this.endRound();
       return;
     }
-    const fds = [...this.dirty];
+    // Usually one fd (the current segment); after a cut also the old one and the directory.
+    const fds = this.inFlight;
+    for (const fd of this.dirty) fds.push(fd);
     this.dirty.clear();
-    this.inFlight = fds;
-    const jobs = fds.map((fd) => fdatasyncAsync(fd));
+    this.roundErr = undefined;
+    this.roundJobs = fds.length + (this.dirDirty ? 1 : 0);
+    this.roundStart = performance.now();
+    // Every job reports back before the round ends: no fd is closed while another job runs on it.
+    for (const fd of fds) fs.fdatasync(fd, this.jobDone);
     if (this.dirDirty) {
       this.dirDirty = false;
-      jobs.push(fsyncAsync(this.dirFd));
+      fs.fsync(this.dirFd, this.jobDone);
     }
-    const t0 = process.hrtime.bigint();
-    // allSettled: even when one job fails, none of these fds is closed while another still runs.
-    this.round = Promise.allSettled(jobs).then((results) => {
-      this.round = undefined;
-      this.syncing = false;
-      this.inFlight = [];
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) {
-        this.fail(failed.reason);
-        return;
+    // (Not reached: a round always has a dirty fd. Never complete synchronously, though: callers
+    // rely on a successful round ending after syncThen returned.)
+    if (this.roundJobs === 0) queueMicrotask(() => this.onJobDone(null, true));
+  }
+
+  private onJobDone(err: Error | null, none = false): void {
+    if (err && !this.roundErr) this.roundErr = err;
+    if (!none && --this.roundJobs > 0) return;
+    const fds = this.inFlight;
+    this.syncing = false;
+    if (this.roundErr) {
+      fds.length = 0;
+      this.fail(this.roundErr);
+      this.endRound();
+      return;
+    }
+    const seconds = (performance.now() - this.roundStart) / 1000;
+    const target = this.roundTarget;
+    this.st.fsyncs++;
+    this.st.fsyncSeconds += seconds;
+    this.syncedSeq = target;
+    for (let i = 0; i < fds.length; i++) {
+      const fd = fds[i]!;
+      if (this.retired.has(fd) && !this.dirty.has(fd)) {
+        this.retired.delete(fd);
+        fs.closeSync(fd);
       }
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      this.st.fsyncs++;
-      this.st.fsyncSeconds += seconds;
-      this.syncedSeq = target;
-      for (const fd of fds) {
-        if (this.retired.has(fd) && !this.dirty.has(fd)) {
-          this.retired.delete(fd);
-          fs.closeSync(fd);
-        }
-      }
-      const ready: Waiter[] = [];
-      const rest: Waiter[] = [];
-      for (const w of this.waiters) (w.target <= target ? ready : rest).push(w);
-      this.waiters = rest;
-      try {
-        this.opts.onFsync?.(seconds);
-      } catch {
-        // A metrics hook must not break durability.
-      }
-      for (const w of ready) w.resolve();
-      if (rest.length > 0 && !this.failure) this.startRound();
-    });
+    }
+    fds.length = 0;
+    try {
+      this.opts.onFsync?.(seconds);
+    } catch {
+      // A metrics hook must not break durability.
+    }
+    // Waiters are in target order: the covered ones are a prefix.
+    const waiters = this.waiters;
+    let n = 0;
+    while (n < waiters.length && waiters[n]!.target <= target) n++;
+    if (n === waiters.length) this.waiters = [];
+    else this.waiters = waiters.slice(n);
+    for (let i = 0; i < n; i++) waiters[i]!.cb(undefined);
+    if (this.waiters.length > 0 && !this.failure && !this.syncing) this.startRound();
+    this.endRound();
+  }
+
+  private endRound(): void {
+    if (this.roundEnded.length === 0 || this.syncing) return;
+    const fns = this.roundEnded;
+    this.roundEnded = [];
+    for (const f of fns) f();
   }
 }
 

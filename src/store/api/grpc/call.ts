@@ -5,8 +5,8 @@
 
 import { gunzipSync } from 'node:zlib';
 import type { Http2Connection } from './connection.js';
-import { type CallStatus, Status, statusOf } from './status.js';
-import type { Route, ServerCall, StreamHandler, UnaryHandler } from './types.js';
+import { type CallStatus, GrpcError, Status, statusOf } from './status.js';
+import type { CallCounts, Route, ServerCall, StreamHandler, UnaryCall, UnaryCallHandler, UnaryHandler } from './types.js';
 
 const OK: CallStatus = { code: Status.OK, message: '' };
 const EMPTY = Buffer.alloc(0);
@@ -15,7 +15,7 @@ const SEND_HIGH_WATER = 1024 * 1024;
 
 type Noop = () => void;
 
-export class GrpcStream implements ServerCall {
+export class GrpcStream implements ServerCall, UnaryCall {
   // --- HTTP/2 state, owned by the connection
   sendWindow: number;
   recvWindow: number;
@@ -61,6 +61,9 @@ export class GrpcStream implements ServerCall {
   private drainCb: Noop | null = null;
   needDrain = false;
   private cancelFired = false;
+  /** Unary: the handler answered (respond/reject); its route's counts. */
+  private answered = false;
+  private counts: CallCounts | null = null;
 
   constructor(
     readonly conn: Http2Connection,
@@ -222,7 +225,7 @@ export class GrpcStream implements ServerCall {
       m = out;
     }
     this.requests++;
-    if (this.route!.kind === 'unary') {
+    if (this.route!.kind !== 'stream') {
       if (this.requests > 1) {
         this.fail({ code: Status.INTERNAL, message: 'grpc: received more than one request message for a unary RPC' });
         return;
@@ -251,12 +254,17 @@ export class GrpcStream implements ServerCall {
       return;
     }
     const route = this.route!;
-    if (route.kind === 'unary') {
+    if (route.kind !== 'stream') {
       if (this.request === null) {
         this.fail({ code: Status.INTERNAL, message: 'grpc: no request message for a unary RPC' });
         return;
       }
-      this.callUnaryHandler(route.handler, this.request);
+      const req = this.request;
+      this.request = null;
+      this.counts = route.counts;
+      route.counts.started++;
+      if (route.kind === 'unary') this.callUnaryHandler(route.handler, req);
+      else this.callUnaryCallHandler(route.handler, req);
       return;
     }
     if (this.halfCloseCb !== null) this.safe(this.halfCloseCb);
@@ -272,12 +280,11 @@ export class GrpcStream implements ServerCall {
   // ------------------------------------------------------------ handlers
 
   private callUnaryHandler(h: UnaryHandler, req: Buffer): void {
-    this.request = null;
     let res: Uint8Array | Promise<Uint8Array>;
     try {
       res = h(req, this);
     } catch (e) {
-      this.end(statusOf(e));
+      this.reject(e);
       return;
     }
     if (res instanceof Uint8Array) this.respond(res);
@@ -287,18 +294,34 @@ export class GrpcStream implements ServerCall {
         (r) => this.respond(r),
         (e: unknown) => this.reject(e),
       );
-    } else this.end({ code: Status.INTERNAL, message: 'grpc: handler returned no message' });
+    } else this.reject(new GrpcError(Status.INTERNAL, 'grpc: handler returned no message'));
   }
 
-  private reject(e: unknown): void {
+  private callUnaryCallHandler(h: UnaryCallHandler, req: Buffer): void {
     try {
-      this.end(statusOf(e));
+      h(req, this);
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  reject(e: unknown): void {
+    if (this.answered) return;
+    this.answered = true;
+    const st = statusOf(e);
+    const c = this.counts;
+    if (c !== null) c.failed.set(st.code, (c.failed.get(st.code) ?? 0) + 1);
+    try {
+      this.end(st);
     } catch {
       this.conn.internalError();
     }
   }
 
-  private respond(r: Uint8Array): void {
+  respond(r: Uint8Array): void {
+    if (this.answered) return;
+    this.answered = true;
+    if (this.counts !== null) this.counts.ok++;
     if (this.localDone || this.closed) return;
     try {
       if (!(r instanceof Uint8Array)) {

@@ -168,7 +168,9 @@ export class Http2Connection {
         this.socket.destroy();
       }
     }
-    this.scheduleFlush();
+    // Only when the input left something to send (a request alone usually does not; its answer
+    // schedules its own flush).
+    if (this.writer.pending > 0 || this.ready.length > 0) this.scheduleFlush();
   }
 
   private parse(b: Buffer): void {

@@ -147,6 +147,14 @@ export function huffmanDecode(buf: Uint8Array, start: number, end: number): stri
 
 // ---------------------------------------------------------------- decoder
 
+const LIT_CACHE_SLOTS = 64;
+const LIT_CACHE_MAX_LEN = 96;
+
+function sameLatin1(s: string, buf: Uint8Array, p: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[p + i]) return false;
+  return true;
+}
+
 /** Entry overhead per RFC 7541 4.1; names and values are latin1 so length == octets. */
 const ENTRY_OVERHEAD = 32;
 const EMPTY = new Uint8Array(0);
@@ -272,8 +280,25 @@ export class HpackDecoder {
     const p = this.p;
     if (len > this.end - p) throw new HpackError('hpack: string exceeds block');
     this.p = p + len;
-    return huff ? huffmanDecode(this.buf, p, p + len) : latin1Slice.call(this.buf, p, p + len);
+    if (len === 0) return '';
+    if (len > LIT_CACHE_MAX_LEN) return huff ? huffmanDecode(this.buf, p, p + len) : latin1Slice.call(this.buf, p, p + len);
+    // Clients that send literals without indexing repeat the same ones on every request (:path,
+    // :authority, user-agent...): a hit returns the string decoded before, allocating nothing.
+    const buf = this.buf;
+    const slot = (len * 31 + buf[p]! * 7 + buf[p + len - 1]! + (huff ? 17 : 0) + (len > 2 ? buf[p + (len >> 1)]! * 3 : 0)) & (LIT_CACHE_SLOTS - 1);
+    const raw = this.litRaw[slot];
+    if (raw !== undefined && raw.length === len && this.litHuff[slot] === huff && sameLatin1(raw, buf, p)) return this.litValue[slot]!;
+    const v = huff ? huffmanDecode(buf, p, p + len) : latin1Slice.call(buf, p, p + len);
+    this.litRaw[slot] = huff ? latin1Slice.call(buf, p, p + len) : v;
+    this.litHuff[slot] = huff;
+    this.litValue[slot] = v;
+    return v;
   }
+
+  // Recently decoded literal strings, by their encoded bytes (as latin1) and Huffman flag.
+  private litRaw: Array<string | undefined> = new Array<string | undefined>(LIT_CACHE_SLOTS);
+  private litHuff: number[] = new Array<number>(LIT_CACHE_SLOTS).fill(0);
+  private litValue: Array<string | undefined> = new Array<string | undefined>(LIT_CACHE_SLOTS);
 
   private dynIndex(idx: number): number {
     const i = idx - STATIC_LEN;

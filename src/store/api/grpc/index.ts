@@ -4,4 +4,4 @@
 export { GrpcServer, type GrpcServerOptions, type ServedConnection } from './server.js';
 export { listenClientPort, type ClientPort, type ClientPortOptions } from './listen.js';
 export { GrpcError, Status, type StatusCode, type CallStatus } from './status.js';
-export type { CallContext, UnaryHandler, ServerCall, StreamHandler } from './types.js';
+export type { CallContext, CallCounts, UnaryCall, UnaryCallHandler, UnaryHandler, ServerCall, StreamHandler } from './types.js';

@@ -2,7 +2,9 @@
 
 import type { Duplex } from 'node:stream';
 import { type ConnectionHost, type ConnectionOptions, Http2Connection } from './connection.js';
-import type { Route, StreamHandler, UnaryHandler } from './types.js';
+import type { CallCounts, Route, StreamHandler, UnaryCallHandler, UnaryHandler } from './types.js';
+
+const newCounts = (): CallCounts => ({ started: 0, ok: 0, failed: new Map() });
 
 export interface GrpcServerOptions {
   /** Largest request message accepted (etcd: --max-request-bytes + 512 KiB). */
@@ -45,7 +47,19 @@ export class GrpcServer implements ConnectionHost {
 
   /** Registers a unary method, path like "/etcdserverpb.KV/Range". */
   unary(path: string, handler: UnaryHandler): void {
-    this.add(path, { kind: 'unary', handler });
+    this.add(path, { kind: 'unary', handler, counts: newCounts() });
+  }
+
+  /** Registers a unary method in the callback form. */
+  unaryCall(path: string, handler: UnaryCallHandler): void {
+    this.add(path, { kind: 'unaryCall', handler, counts: newCounts() });
+  }
+
+  /** The unary methods' call counts, by path. */
+  unaryCounts(): Map<string, CallCounts> {
+    const out = new Map<string, CallCounts>();
+    for (const [path, r] of this.routes) if (r.kind !== 'stream') out.set(path, r.counts);
+    return out;
   }
 
   /** Registers a server-streaming or bidi method. */

@@ -19,6 +19,26 @@ export interface CallContext {
 /** Unary: one request message in, one response out. Throw (or reject with) GrpcError for a status. */
 export type UnaryHandler = (request: Uint8Array, ctx: CallContext) => Uint8Array | Promise<Uint8Array>;
 
+/** A unary call answered through callbacks (no promise per call, for the hot write path). */
+export interface UnaryCall extends CallContext {
+  /** Answers with one message and OK. Only the first respond/reject counts. */
+  respond(msg: Uint8Array): void;
+  /** Ends the call with the error's status (GrpcError's code, else UNKNOWN). */
+  reject(err: unknown): void;
+}
+
+/** Unary, callback form: answer through call.respond / call.reject (a throw rejects). */
+export type UnaryCallHandler = (request: Uint8Array, call: UnaryCall) => void;
+
+/** Per-method counts of unary calls (Prometheus' grpc_server_started/handled_total). */
+export interface CallCounts {
+  started: number;
+  /** Calls answered OK. */
+  ok: number;
+  /** Calls ended with another status, by code. */
+  failed: Map<number, number>;
+}
+
 /** Server-streaming and bidi calls. Register callbacks synchronously inside the handler. */
 export interface ServerCall extends CallContext {
   /** Each client message, in order. */
@@ -46,5 +66,6 @@ export interface ServerCall extends CallContext {
 export type StreamHandler = (call: ServerCall) => void;
 
 export type Route =
-  | { readonly kind: 'unary'; readonly handler: UnaryHandler }
+  | { readonly kind: 'unary'; readonly handler: UnaryHandler; readonly counts: CallCounts }
+  | { readonly kind: 'unaryCall'; readonly handler: UnaryCallHandler; readonly counts: CallCounts }
   | { readonly kind: 'stream'; readonly handler: StreamHandler };
