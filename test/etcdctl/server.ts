@@ -109,7 +109,15 @@ export async function startMember(target: Target, dir: string, flags: string[]):
   // before the server binds it; then the server fails and its port answers for someone else.
   // The member list tells: our peer URL must be in it. Retry with new ports if not.
   for (let attempt = 1; ; attempt++) {
-    const m = await startMemberOnce(target, dir, flags);
+    let m;
+    try {
+      m = await startMemberOnce(target, dir, flags);
+    } catch (e) {
+      // Or the server lost the race for its port and exited ("address already in use").
+      if (attempt === 3 || !/address already in use/.test(String(e))) throw e;
+      rmSync(join(dir, "data"), { recursive: true, force: true });
+      continue;
+    }
     if (m.peerUrlSeen || attempt === 3) return m;
     await m.stop();
     rmSync(m.dataDir, { recursive: true, force: true });
