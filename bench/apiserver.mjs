@@ -28,20 +28,11 @@ import { fileURLToPath } from "node:url";
 import { cpuSeconds, memory, parseStat, schedSeconds } from "./apiserver/proc.mjs";
 import { startUp, timeStartup } from "./apiserver/server.mjs";
 import { summarizeProfile } from "./apiserver/profile.mjs";
+import { cliArgs } from "./args.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const here = join(root, "bench", "apiserver");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const flag = (name) => args.includes(`--${name}`);
-if (flag("help") || args.includes("-h")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1);
-  process.stdout.write(lines.slice(0, lines.findIndex((l) => !l.startsWith("//"))).map((l) => l.slice(3)).join("\n") + "\n");
-  process.exit(0);
-}
+const { args, opt, flag } = cliArgs(import.meta.url);
 const quick = flag("quick");
 const duration = Number(opt("duration", quick ? "2" : "5"));
 const conns = Number(opt("conns", "16"));

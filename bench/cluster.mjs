@@ -31,19 +31,10 @@ import { inclusive, summarizeProfile } from "./apiserver/profile.mjs";
 import { startUp } from "./apiserver/server.mjs";
 import { apiClient, logSummary, profileFile, requestDelta, sample, scrapeRequests, startKplane } from "./cluster/procs.mjs";
 import { keepWatching, NodeTracker, PodTracker } from "./cluster/watch.mjs";
+import { cliArgs } from "./args.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const flag = (name) => args.includes(`--${name}`);
-if (flag("help") || args.includes("-h")) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1);
-  process.stdout.write(lines.slice(0, lines.findIndex((l) => !l.startsWith("//"))).map((l) => l.slice(3)).join("\n") + "\n");
-  process.exit(0);
-}
+const { args, opt, flag } = cliArgs(import.meta.url);
 const quick = flag("quick");
 const nodeCount = Number(opt("nodes", quick ? "100" : "1000"));
 const podCount = Number(opt("pods", quick ? "1000" : "10000"));

@@ -11,15 +11,12 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cliArgs } from "./args.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const toolSrc = join(root, "..", "shared", "tools", "etcd-bench");
 const tool = join(root, "bench", ".etcd-bench");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const { args, opt } = cliArgs(import.meta.url);
 const reps = opt("reps", "3");
 const duration = opt("duration", "5");
 const cases = opt("cases", "");

@@ -18,15 +18,11 @@ import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { memory } from "./proc.mjs";
 import { startUp } from "./server.mjs";
+import { cliArgs } from "../args.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const here = join(root, "bench", "apiserver");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const flag = (name) => args.includes(`--${name}`);
+const { args, opt, flag } = cliArgs(import.meta.url);
 const sizes = opt("sizes", "10000,100000").split(",").map(Number);
 const snapshot = flag("snapshot");
 const snapDir = opt("snapshot-dir", "/tmp/kplane-memory-snapshots");

@@ -30,13 +30,10 @@ import { cpuSeconds } from "../apiserver/proc.mjs";
 import { inclusive, summarizeProfile } from "../apiserver/profile.mjs";
 import { startUp } from "../apiserver/server.mjs";
 import { apiClient } from "./procs.mjs";
+import { cliArgs } from "../args.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const { args, opt } = cliArgs(import.meta.url);
 const count = Number(opt("count", "1000"));
 const warm = 200;
 const watcherCounts = opt("watchers", "0,4").split(",").map(Number);
