@@ -140,9 +140,10 @@ test("job pods run for the configured time, then succeed", () => {
   assert.deepEqual(nextPodAction(pod({}, { ownerReferences: [jobRef] }, done), T0 + 5000, 1000), { kind: "none" });
 });
 
-test("a pod being deleted: running containers are killed (Failed), then the pod is deleted", () => {
+test("a pod being deleted: deleted at once, or, if finalizers keep it, killed (Failed) first", () => {
   const st = runningStatus(pod(), { hostIP: "h", podIP: "i", now: T0 });
-  const deleting = pod({}, { deletionTimestamp: "2026-01-01T00:00:30Z", deletionGracePeriodSeconds: 30 }, st);
+  assert.deepEqual(nextPodAction(pod({}, { deletionTimestamp: "2026-01-01T00:00:30Z", deletionGracePeriodSeconds: 30 }, st), T0, 1000), { kind: "delete" });
+  const deleting = pod({}, { deletionTimestamp: "2026-01-01T00:00:30Z", deletionGracePeriodSeconds: 30, finalizers: ["batch.kubernetes.io/job-tracking"] }, st);
   assert.deepEqual(nextPodAction(deleting, T0, 1000), { kind: "finish", phase: "Failed" });
   const killed = terminalStatus(deleting, T0, "Failed");
   assert.deepEqual(conds(killed), ["PodReadyToStartContainers=False", "Initialized=True", "Ready=False PodFailed", "ContainersReady=False PodFailed", "PodScheduled=True"]);

@@ -117,7 +117,7 @@ test("a job pod succeeds after jobPodDurationMs", async () => {
   }
 });
 
-test("a pod being deleted gets its containers terminated, then the kubelet's final delete", async () => {
+test("a pod being deleted gets the kubelet's final delete at once (no status write, as kwok)", async () => {
   const t = await setup();
   try {
     await t.client.create(R.pods, "default", newPod("web", { nodeName: "node-1" }));
@@ -127,13 +127,34 @@ test("a pod being deleted gets its containers terminated, then the kubelet's fin
     await t.client.delete(R.pods, "default", "web");
     await t.settle();
     assert.equal(t.pod("web"), undefined);
-    assert.deepEqual(t.client.writes(), ["delete pods default/web", "update pods/status default/web", "delete pods default/web"]);
+    assert.deepEqual(t.client.writes(), ["delete pods default/web", "delete pods default/web"]);
+    const final = t.client.actions.filter((a) => a.verb === "delete")[1]!.object as DeleteOptions;
+    assert.deepEqual(final, { gracePeriodSeconds: 0, preconditions: { uid } });
+    assert.equal(t.h.simulator.allocatedIPs("node-1"), 0);
+  } finally {
+    await t.h.stop();
+  }
+});
+
+test("a pod that finalizers keep gets its containers terminated (Failed) before the final delete", async () => {
+  const t = await setup();
+  try {
+    const p = newPod("job-pod", { nodeName: "node-1" });
+    p.metadata.finalizers = ["batch.kubernetes.io/job-tracking"];
+    await t.client.create(R.pods, "default", p);
+    await t.settle();
+    const uid = t.pod("job-pod")!.metadata.uid;
+    t.client.clearActions();
+    await t.client.delete(R.pods, "default", "job-pod");
+    await t.settle();
+    assert.deepEqual(t.client.writes(), ["delete pods default/job-pod", "update pods/status default/job-pod", "delete pods default/job-pod"]);
     const kill = t.client.actions.filter((a) => a.verb === "update")[0]!.object as KObject;
     assert.equal(status(kill).phase, "Failed");
     assert.equal(status(kill).containerStatuses![0]!.state.terminated!.exitCode, 143);
     const final = t.client.actions.filter((a) => a.verb === "delete")[1]!.object as DeleteOptions;
     assert.deepEqual(final, { gracePeriodSeconds: 0, preconditions: { uid } });
-    assert.equal(t.h.simulator.allocatedIPs("node-1"), 0);
+    const left = t.pod("job-pod")!;
+    assert.equal(status(left).phase, "Failed", "the finalizer keeps the pod, with its terminal status");
   } finally {
     await t.h.stop();
   }
