@@ -6,7 +6,7 @@
 //
 //   node bench/cluster.mjs [--quick] [--nodes 1000] [--pods 10000] [--deployments 10]
 //        [--latency-pods 100] [--latency-interval 200] [--idle 10] [--timeout 180]
-//        [--cpu-prof] [--no-build] [--from-source] [--tag -x]
+//        [--cpu-prof] [--no-build] [--from-source] [--tag -x] [--server-node-args "..."]
 //
 // After the burst, --latency-pods more pods are started one at a time every --latency-interval
 // ms (by scaling one more Deployment), with the burst's pods still running: their startup
@@ -32,6 +32,7 @@ import { startUp } from "./apiserver/server.mjs";
 import { apiClient, logSummary, profileFile, requestDelta, sample, scrapeRequests, startKplane } from "./cluster/procs.mjs";
 import { keepWatching, NodeTracker, PodTracker } from "./cluster/watch.mjs";
 import { cliArgs } from "./args.mjs";
+import { referenceWorkMs } from "./calibrate.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { args, opt, flag } = cliArgs(import.meta.url);
@@ -63,6 +64,8 @@ const results = {
   nodes: nodeCount, pods: podCount, deployments, replicasPerDeployment: replicas, latencyPods, latencyEveryMs, idleS,
   layout: "kplane up --no-control-loop | kplane controller-manager | kplane scheduler | kplane node (separate processes)",
   loadavgBefore: loadavg().map((v) => round(v, 2)),
+  // The machine's speed drifts by up to ~30 % between runs here (bench/calibrate.mjs).
+  referenceWorkMsBefore: referenceWorkMs(),
 };
 const stamp = results.date.slice(0, 10);
 const work = mkdtempSync(join(tmpdir(), "kplane-bench-cluster-"));
@@ -70,6 +73,9 @@ const profDir = cpuProf ? join(work, "prof") : undefined;
 if (profDir) mkdirSync(profDir);
 // --loop-semi-space N: the loop processes' young generation (MiB), for experiments; the server keeps bin/kplane.mjs's 4.
 const loopSemiSpace = opt("loop-semi-space", undefined);
+// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=16"), for experiments.
+const serverNodeArgs = (opt("server-node-args", "") || "").split(" ").filter(Boolean);
+results.serverNodeArgs = serverNodeArgs;
 const procOpts = (name) => ({ name, fromSource, ...(profDir ? { cpuProfDir: profDir } : {}), ...(loopSemiSpace ? { semiSpace: Number(loopSemiSpace) } : {}) });
 
 let server;
@@ -86,7 +92,7 @@ const cleanup = async () => {
 process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
 
 try {
-  server = await startUp(root, { fromSource, ...(profDir ? { cpuProfDir: profDir } : {}) });
+  server = await startUp(root, { fromSource, nodeArgs: serverNodeArgs, ...(profDir ? { cpuProfDir: profDir } : {}) });
   note(`API server up (pid ${server.pid}) at ${server.url}`);
   api = await apiClient(server.target);
   const kubeconfig = join(server.dataDir, "kubeconfig");
@@ -269,6 +275,7 @@ try {
   await cleanup();
 }
 results.loadavgAfter = loadavg().map((v) => round(v, 2));
+results.referenceWorkMsAfter = referenceWorkMs();
 results.logs = Object.fromEntries(procs.map((p) => [p.name, logSummary(p.logFile)]));
 results.wallS = round(process.uptime(), 0);
 
@@ -293,7 +300,7 @@ const names = ["server", "controller-manager", "scheduler", "nodes", "bench"];
 const label = { server: "API server", "controller-manager": "controller manager", scheduler: "scheduler", nodes: "nodes", bench: "bench (watches)" };
 let md = `# bench:cluster ${stamp}${quick ? " (quick)" : ""}\n\n`;
 md += `${fmt(nodeCount)} simulated nodes, ${fmt(podCount)} pods as ${deployments} Deployments × ${fmt(replicas)} replicas; ${results.layout}. ` +
-  `${results.cores} cores (${results.cpu}), node ${results.node}; load average ${results.loadavgBefore.join(" ")} before, ${results.loadavgAfter.join(" ")} after. ` +
+  `${results.cores} cores (${results.cpu}), node ${results.node}; load average ${results.loadavgBefore.join(" ")} before, ${results.loadavgAfter.join(" ")} after; reference work (bench/calibrate.mjs, lower = faster machine) ${results.referenceWorkMsBefore} ms before, ${results.referenceWorkMsAfter} ms after. ` +
   `No real kube-apiserver runs here: the targets are absolute.\n\n`;
 if (results.error) md += `**The run failed**: \`${results.error.split("\n")[0]}\`\n\n`;
 const phases = results.phases ?? [];

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { RestClient, SharedInformerFactory, newEventBroadcaster, runLeaderElection, realClock, stripManagedFields, type EventBroadcaster, type LeaderElectionTiming, type RestConfig } from "../client/index.js";
 import { runControllers, type ControllerOptions } from "../controllers/manager.js";
 import type { ControllerContext } from "../controllers/types.js";
-import { startSimulatedNodes, type SimulatedNodesHandle, type SimulatedNodesOptions } from "../node/index.js";
+import { nodeRequestsInFlight, startSimulatedNodes, type SimulatedNodesHandle, type SimulatedNodesOptions } from "../node/index.js";
 import { newScheduler } from "../scheduler/index.js";
 import { log } from "../util/log.js";
 
@@ -57,8 +57,9 @@ export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
   const informers = new SharedInformerFactory(reader, { log, transform: stripManagedFields });
   const broadcasters: EventBroadcaster[] = [];
   const clients: RestClient[] = [reader];
-  const contextFor = (binary: string): ControllerContext => {
-    const client = reader.withUserAgent(userAgent(binary));
+  // A component's client shares the informers' connections, unless it brings its own pool.
+  const contextFor = (binary: string, maxConnections?: number): ControllerContext => {
+    const client = maxConnections === undefined ? reader.withUserAgent(userAgent(binary)) : new RestClient({ ...o.config, userAgent: userAgent(binary), maxConnections });
     clients.push(client);
     const events = newEventBroadcaster(client, realClock, { log });
     broadcasters.push(events);
@@ -88,7 +89,12 @@ export function startControlLoop(o: ControlLoopOptions): RunningControlLoop {
 
   // Nodes add an index to the pod informer: they come before informers start.
   let nodes: (SimulatedNodesHandle & { nodes: string[] }) | undefined;
-  if (o.nodes > 0) nodes = startSimulatedNodes(contextFor("kubelet"), { ...o.nodeOptions, count: o.nodes });
+  // The kubelets' writes have a pool of their own, as wide as the calls they keep in flight
+  // (real kubelets each have their own client).
+  if (o.nodes > 0) {
+    const inFlight = o.nodeOptions?.maxInFlight ?? nodeRequestsInFlight(o.nodes);
+    nodes = startSimulatedNodes(contextFor("kubelet", inFlight), { ...o.nodeOptions, count: o.nodes, maxInFlight: inFlight });
+  }
   if (o.controllers !== false) {
     const selection = o.controllers;
     const ctx = contextFor("kube-controller-manager");

@@ -31,6 +31,8 @@ export interface RestConfig {
   /** Defaults to defaultUserAgent("kplane"). */
   userAgent?: string;
   insecureSkipTLSVerify?: boolean;
+  /** Connections kept for requests (the transport's pool; default 64). */
+  maxConnections?: number;
 }
 
 /** kube's shape: `<binary>/<version> (<os>/<arch>) <component>`; the component is what audit logs and the field managers show. */

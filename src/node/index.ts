@@ -2,7 +2,7 @@
 import type { Controller, ControllerContext } from "../controllers/types.js";
 import { SimulatedNodes, type SimulatedNodesOptions } from "./simulator.js";
 
-export { SimulatedNodes, startSimulatedNodes, POD_NODE_INDEX, type SimulatedNodesHandle, type SimulatedNodesOptions } from "./simulator.js";
+export { SimulatedNodes, nodeRequestsInFlight, startSimulatedNodes, POD_NODE_INDEX, type SimulatedNodesHandle, type SimulatedNodesOptions } from "./simulator.js";
 export { SIMULATED_ANNOTATION, KUBELET_VERSION, NODE_LEASE_NAMESPACE } from "./node.js";
 
 /**
