@@ -248,6 +248,31 @@ for (const bname of backendNames) {
       await starting.close();
     });
 
+    test("a watch from now (\"\" or \"0\") on a cache still making its first list waits for it and is served from memory", async () => {
+      const p = `/registry/c${++seq}/`;
+      await store.create(`${p}default/p0`, pod("p0"));
+      const c = cacher(store, b.client, p, { consistentReads: "cache" });
+      open.add(c);
+      // The first things the new cache is asked: before it is ready.
+      const fromNow = record(c.watch(p, { resourceVersion: "", recursive: true }));
+      const fromAny = record(c.watch(p, { resourceVersion: "0", recursive: true }));
+      await c.ready();
+      const made = await store.create(`${p}default/p1`, pod("p1"));
+      await fromNow.until(2);
+      await fromAny.until(2);
+      // Both begin with the state as synthetic ADDED events (kube's "get state and start at most
+      // recent" for "", "start at any" for "0").
+      const p0 = (await c.get(`${p}default/p0`, { resourceVersion: "0" })).metadata.resourceVersion;
+      assert.deepEqual(fromNow.brief(), [`ADDED p0 ${p0}`, `ADDED p1 ${rvOf(made)}`]);
+      assert.deepEqual(fromAny.brief(), [`ADDED p0 ${p0}`, `ADDED p1 ${rvOf(made)}`]);
+      // From memory: the cache's one encoding of the event, shared by both watchers (a watch from
+      // the store would carry a decoded object of its own and no encoding).
+      const [e1, e2] = [fromNow.events[1]!, fromAny.events[1]!];
+      assert.ok(e1.encoded !== undefined);
+      assert.equal(e1, e2);
+      await c.close();
+    });
+
     for (const [mode, hotBytes] of [["packed", 0], ["some hot, some packed", 40_000]] as const) test(`objects kept ${mode}: reads, lists, events and selectors give their exact JSON`, async () => {
       const { c, p } = await fresh({ hotBytes });
       const big = (i: number, app: string): KObject => pod(`web-${String(i).padStart(5, "0")}`, { app, tier: "backend", instance: `i-${i % 7}` }, {
