@@ -6,7 +6,7 @@
 //
 //   node bench/apiserver.mjs [--quick] [--duration 5] [--conns 16] [--sizes 1000,10000]
 //        [--no-startup] [--no-rss] [--rss-only] [--no-build] [--from-source] [--entry <bundle>]
-//        [--cpu-prof] [--tag -x] [--only get,list,watch]
+//        [--cpu-prof] [--tag -x] [--only get,list,watch] [--server-node-args "..."]
 //
 // A full run takes 4-5 minutes here, most of it filling 100,000 pods for the RSS case (--no-rss
 // skips it; --rss-only runs it alone). --quick: 2 s cases, 10 watchers only, 3 startup runs, RSS at
@@ -43,7 +43,9 @@ const tag = opt("tag", "");
 const only = opt("only") ? new Set(opt("only").split(",")) : undefined;
 const runs = (group) => !only || only.has(group);
 // --entry <bundle>: run another build of kplane than dist/ (e.g. to compare two; with --no-build).
-const upOpts = { fromSource, ...(opt("entry") ? { entry: opt("entry") } : {}) };
+// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=16"), for experiments.
+const serverNodeArgs = (opt("server-node-args", "") || "").split(" ").filter(Boolean);
+const upOpts = { fromSource, nodeArgs: serverNodeArgs, ...(opt("entry") ? { entry: opt("entry") } : {}) };
 
 const wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].find((p) => existsSync(p));
 if (!fromSource && !flag("no-build")) execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { stdio: "inherit", cwd: root });
