@@ -262,7 +262,7 @@ for (const bname of backendNames) {
       await fromAny.until(2);
       // Both begin with the state as synthetic ADDED events (kube's "get state and start at most
       // recent" for "", "start at any" for "0").
-      const p0 = (await c.get(`${p}default/p0`, { resourceVersion: "0" })).metadata.resourceVersion;
+      const p0 = (await c.get(`${p}default/p0`, { resourceVersion: "0" }))!.metadata.resourceVersion;
       assert.deepEqual(fromNow.brief(), [`ADDED p0 ${p0}`, `ADDED p1 ${rvOf(made)}`]);
       assert.deepEqual(fromAny.brief(), [`ADDED p0 ${p0}`, `ADDED p1 ${rvOf(made)}`]);
       // From memory: the cache's one encoding of the event, shared by both watchers (a watch from
