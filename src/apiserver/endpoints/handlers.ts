@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { FieldError, KObject } from "../api/types.js";
 import { apply as applyConfig, APPLY_PATCH_TYPE, conflictMessage, managerOrUserAgent, validatePatchOptions } from "../fieldmanager/index.js";
 import { dropTypedNulls, pruneEmptyMaps } from "../openapi/index.js";
@@ -174,13 +175,37 @@ const eventEnd = Buffer.from("}\n");
  * A watch event's JSON line from the watch cache's item bytes: made once per event and shared by
  * every watcher it goes to (the item's Buffer is the event's identity).
  */
-const framed = new WeakMap<Buffer, { type: string; header: Buffer; line: Buffer }>();
-function eventLine(type: string, header: Buffer, item: Buffer): Buffer {
+const framed = new WeakMap<Buffer, { type: string; header: Buffer; line: Buffer; chunk?: Buffer }>();
+function eventFrame(type: string, header: Buffer, item: Buffer): { line: Buffer; chunk?: Buffer } {
   const hit = framed.get(item);
-  if (hit && hit.type === type && hit.header === header) return hit.line;
+  if (hit && hit.type === type && hit.header === header) return hit;
   const line = Buffer.concat([eventHeads[type]!, header, item.subarray(1), eventEnd]);
-  framed.set(item, { type, header, line });
-  return line;
+  const f = { type, header, line };
+  framed.set(item, f);
+  return f;
+}
+
+const crlf = Buffer.from("\r\n");
+/**
+ * The event's line as one HTTP/1.1 chunk (size line, bytes, CRLF), made once for every watcher:
+ * written straight to each watcher's socket it costs one buffer where res.write framed three.
+ */
+function eventChunk(type: string, header: Buffer, item: Buffer): Buffer {
+  const f = eventFrame(type, header, item);
+  f.chunk ??= Buffer.concat([Buffer.from(`${f.line.length.toString(16)}\r\n`), f.line, crlf]);
+  return f.chunk;
+}
+
+/**
+ * The socket a chunked response may be written to directly: its headers are out, nothing of
+ * its own is queued in the response, and it is the socket's current response (not one waiting
+ * behind a pipelined request).
+ */
+function rawChunkSocket(res: ServerResponse): Socket | undefined {
+  const r = res as ServerResponse & { chunkedEncoding?: boolean; outputData?: unknown[] };
+  const s = res.socket as (Socket & { _httpMessage?: unknown }) | null;
+  if (!s || !res.headersSent || r.chunkedEncoding !== true || (r.outputData?.length ?? 0) > 0 || s._httpMessage !== res) return undefined;
+  return s;
 }
 
 /**
@@ -614,8 +639,10 @@ async function watch(store: ResourceStore, ns: string, name: string, req: Incomi
       process.nextTick(uncork);
     }
     if (plain && ev.encoded) {
-      // Encoded once by the watch cache for every watcher.
-      res.write(eventLine(ev.type, store.typeHeader, ev.encoded));
+      // Encoded once by the watch cache for every watcher, and framed once as a chunk.
+      const sock = rawChunkSocket(res);
+      if (sock) sock.write(eventChunk(ev.type, store.typeHeader, ev.encoded));
+      else res.write(eventFrame(ev.type, store.typeHeader, ev.encoded).line);
       return;
     }
     if (pbItems && ev.type !== "BOOKMARK" && ev.type !== "ERROR" && isCachedWatchEvent(ev)) {
