@@ -39,7 +39,7 @@ const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { cwd: tool, stdio
 async function startKplane(port) {
   const dir = mkdtempSync(join(tmpdir(), "kplane-bench-"));
   const url = `http://127.0.0.1:${port}`;
-  const p = spawn(process.execPath, ["--max-semi-space-size=8", ...nodeArgs, join(root, "bin", "kplane.mjs"), "store", "--name", "bench", "--data-dir", dir,
+  const p = spawn(process.execPath, ["--max-semi-space-size=4", ...nodeArgs, join(root, "bin", "kplane.mjs"), "store", "--name", "bench", "--data-dir", dir,
     "--listen-client-urls", url, "--advertise-client-urls", url, "--quota-backend-bytes", String(8 * 1024 ** 3)],
   { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
