@@ -2,8 +2,9 @@
  * A simulated kubelet's decisions about one pod, as functions of plain data: the status a pod
  * shows once "started" (Running, every container running and ready), once finished (Succeeded,
  * every container terminated with exit code 0) and once killed for deletion (Failed, containers
- * terminated by SIGTERM; only pods that finalizers keep after the final delete), and which of those a pod needs now. No container runs; the statuses
- * are shaped as the kubelet's status manager writes them (pkg/kubelet/status, kubelet_pods.go).
+ * terminated by SIGTERM; only pods that finalizers keep after the final delete), and which of
+ * those a pod needs now. No container runs; the statuses are shaped as the kubelet's status
+ * manager writes them (pkg/kubelet/status, kubelet_pods.go).
  */
 import { createHash } from "node:crypto";
 import type { KObject } from "../client/types.js";
@@ -306,14 +307,15 @@ export function nextPodAction(pod: KObject, nowMs: number, jobPodDurationMs: num
   const st = statusOf(pod);
   const terminal = st.phase === "Succeeded" || st.phase === "Failed";
   if (pod.metadata.deletionTimestamp) {
-    const running = [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].some((s) => s.state.running);
     // The kubelet writes a terminal status (Failed: SIGTERM) before its final delete. That
     // status outlives the delete only when finalizers hold the pod (a Job's tracking finalizer,
     // whose controller may wait for phase Failed); otherwise it is gone one round trip later, so,
     // as kwok does, the pod is deleted straight away: no container runs to be killed, and the
     // status write would be a third of the API server's work in a mass deletion.
     const held = (pod.metadata.finalizers?.length ?? 0) > 0;
-    if (!terminal && running && held) return { kind: "finish", phase: "Failed" };
+    if (held && !terminal && [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])].some((s) => s.state.running)) {
+      return { kind: "finish", phase: "Failed" };
+    }
     // Deleted with grace 0 already, and kept by its finalizers: nothing left for the kubelet.
     if (held && pod.metadata.deletionGracePeriodSeconds === 0) return { kind: "none" };
     return { kind: "delete" };

@@ -28,7 +28,9 @@ function copy(v: unknown): unknown {
 /**
  * Deep equality of JSON-shaped values as their JSON would compare: a member set to undefined
  * counts as absent. Allocation-free: the API server's no-op check on every update and the
- * scheduler's pod comparisons call it on whole objects.
+ * scheduler's pod comparisons call it on whole objects. The field manager's valuesEqual
+ * (fieldmanager/fieldpath.ts) is the same walk, except that there a member set to undefined
+ * still counts as present; kept apart so that its comparisons stay exactly as they are.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -171,18 +171,23 @@ function encodeSpecial(w: Writer, desc: MessageDesc, v: unknown): void {
   }
 }
 
-/** Writes `k8s\0` + runtime.Unknown{typeMeta, raw: body(), contentEncoding: "", contentType: ""}. */
-function writeEnvelope(w: Writer, apiVersion: string, kind: string, body: () => void): void {
-  w.raw(MAGIC);
+/** runtime.Unknown's field 1: TypeMeta{apiVersion, kind}. */
+export function writeTypeMeta(w: Writer, apiVersion: string, kind: string): void {
   w.tag(1, WIRE_BYTES);
-  let mark = w.beginDelimited();
+  const mark = w.beginDelimited();
   w.tag(1, WIRE_BYTES);
   w.string(apiVersion);
   w.tag(2, WIRE_BYTES);
   w.string(kind);
   w.endDelimited(mark);
+}
+
+/** Writes `k8s\0` + runtime.Unknown{typeMeta, raw: body(), contentEncoding: "", contentType: ""}. */
+function writeEnvelope(w: Writer, apiVersion: string, kind: string, body: () => void): void {
+  w.raw(MAGIC);
+  writeTypeMeta(w, apiVersion, kind);
   w.tag(2, WIRE_BYTES);
-  mark = w.beginDelimited();
+  const mark = w.beginDelimited();
   body();
   w.endDelimited(mark);
   w.tag(3, WIRE_BYTES);

@@ -14,9 +14,10 @@
  * them.) `encodeObject(obj)` equals objectHead + encodeItem(obj) + ENVELOPE_TAIL byte for byte.
  */
 
+import { varintSize } from "../../store/protowire.js";
 import { kindKey, messageDesc, type MessageDesc } from "./descriptors.js";
 import { MAGIC } from "./decode.js";
-import { encodeMessage } from "./encode.js";
+import { encodeMessage, writeTypeMeta } from "./encode.js";
 import { WIRE_BYTES, Writer } from "./wire.js";
 
 /** contentEncoding "" (field 3) and contentType "" (field 4) of runtime.Unknown. */
@@ -29,16 +30,6 @@ const descOf = (apiVersion: string, kind: string): MessageDesc | undefined => {
   const key = kindKey(apiVersion, kind);
   return key === undefined ? undefined : messageDesc(key);
 };
-
-function writeTypeMeta(w: Writer, apiVersion: string, kind: string): void {
-  w.tag(1, WIRE_BYTES);
-  const mark = w.beginDelimited();
-  w.tag(1, WIRE_BYTES);
-  w.string(apiVersion);
-  w.tag(2, WIRE_BYTES);
-  w.string(kind);
-  w.endDelimited(mark);
-}
 
 /** Where encodeItem writes when asked to reuse memory (it never runs inside itself). */
 const scratch = new Writer(64 * 1024);
@@ -67,15 +58,6 @@ export function objectHead(apiVersion: string, kind: string): Uint8Array {
   w.raw(MAGIC);
   writeTypeMeta(w, apiVersion, kind);
   return w.finish();
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v > 0x7f) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 /**

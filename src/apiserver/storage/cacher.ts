@@ -1070,12 +1070,12 @@ class WatchCache implements Cacher {
     const initial = o.sendInitialEvents === true;
     if (!this.isReady) {
       // A watch on a cache still making its first list (caches start on first use, often with
-      // this very request): wait for it, then answer from memory (kube's caches are ready before
-      // they serve: a watch from a revision gets its 410 if that is too old, where etcd would
-      // replay its history). Others, and after the wait, go to the store.
-      // A watch from "now" ("" or "0") waits too, as kube's cacher does: from the store it would
-      // stay there for its whole life, each event decoded and encoded for it alone (one such
-      // watcher of pods cost ~5 % of the server in bench:cluster).
+      // this very request) waits for it, then is answered from memory, as kube's caches are
+      // ready before they serve: a watch from a revision gets its 410 if that is too old, where
+      // etcd would replay its history; one from now ("" or "0") would otherwise stay on the store
+      // for its whole life, each event decoded and encoded for it alone (~5 % of the server for
+      // one watcher of pods in bench:cluster). A cache that was ready once, and after the wait,
+      // sends watches to the store.
       if (!initial && !this.everReady && !this.closed) return this.watchWhenReady(keyOrPrefix, key, rv, o);
       return this.store.watch(keyOrPrefix, o);
     }

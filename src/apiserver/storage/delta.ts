@@ -19,6 +19,8 @@
  * Dictionary offsets are virtual: seeds laid end to end; no copy crosses a seed's end.
  */
 
+import { varintSize } from "../../store/protowire.js";
+
 /** The shortest copy. */
 const MIN = 4;
 const HASH_BITS = 14;
@@ -271,15 +273,6 @@ function unpackedLength(packed: string): number {
 function hash(b: Uint8Array, p: number): number {
   const v = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
   return Math.imul(v, 0x9e3779b1) >>> (32 - HASH_BITS);
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
 }
 
 function literalSize(len: number): number {
