@@ -3,6 +3,7 @@ import {
   AlarmRequestSchema, CompactionRequestSchema, DeleteRangeRequestSchema, LeaseGrantRequestSchema,
   LeaseRevokeRequestSchema, PutRequestSchema, TxnRequestSchema,
 } from "../api/gen/rpc_pb.js";
+import { encodeTxnRequest } from "../api/txnwire.js";
 
 /**
  * What a raft log entry carries (etcd's InternalRaftRequest, in a smaller form): one byte of kind,
@@ -42,14 +43,18 @@ export const requestDecodeOptions = { recursionLimit: 1000 } as const;
 
 /** The entry for a request; its 8-byte id is hi (a per-run tag) and lo (a counter), 32 bits each. */
 export function encodeRequest(r: InternalRequest, raw: Uint8Array | undefined, hi: number, lo: number): Uint8Array {
-  const body = raw ?? toBinary(requestKinds[r.kind].schema as DescMessage, r.req);
-  // Not from Node's shared 8 KiB pool: raft keeps entries in memory until a snapshot, and a
-  // pooled slice would keep its whole pool block alive (measured: 8 KiB per 2.8 KiB entry).
-  const out = Buffer.allocUnsafeSlow(headerLen + body.length);
+  // In-process txns (the API server's writes) have no wire bytes: encoded by hand, in place.
+  let out = raw === undefined && r.kind === "txn" ? encodeTxnRequest(r.req, headerLen) : undefined;
+  if (out === undefined) {
+    const body = raw ?? toBinary(requestKinds[r.kind].schema as DescMessage, r.req);
+    // Not from Node's shared 8 KiB pool: raft keeps entries in memory until a snapshot, and a
+    // pooled slice would keep its whole pool block alive (measured: 8 KiB per 2.8 KiB entry).
+    out = Buffer.allocUnsafeSlow(headerLen + body.length);
+    out.set(body, headerLen);
+  }
   out[0] = requestKinds[r.kind].code;
   out.writeUInt32BE(hi, 1);
   out.writeUInt32BE(lo, 5);
-  out.set(body, headerLen);
   return out;
 }
 
