@@ -19,8 +19,11 @@ walk(join(root, "src"));
 walk(join(root, "test"));
 const filter = process.env.KPLANE_TEST_FILTER;
 const chosen = files.sort().filter((f) => !filter || f.includes(filter));
+// Objects the API server's watch caches share are frozen deeply under test (KPLANE_FREEZE, also
+// for the kplane processes the tests start): a write to one throws instead of going unnoticed.
 const r = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...process.argv.slice(2), ...chosen], {
   cwd: root,
   stdio: "inherit",
+  env: { KPLANE_FREEZE: "deep", ...process.env },
 });
 process.exit(r.status ?? 1);

@@ -21,7 +21,7 @@ import { buildOpenAPI } from "./openapi/index.js";
 import { unknownFields, pruneUnknownFields, negotiateV2, V2_PROTOBUF_CONTENT_TYPE } from "./openapi/index.js";
 import { ApiMetrics } from "./metrics.js";
 import { bootstrap } from "./bootstrap.js";
-import { subresourceHandler } from "./endpoints/subresources.js";
+import { createBinding, subresourceHandler } from "./endpoints/subresources.js";
 import { startCompactor } from "./compactor.js";
 import { handleReview } from "./endpoints/reviews.js";
 import { serviceAccountTokens, type ServiceAccountTokens } from "./authn/serviceaccount.js";
@@ -141,6 +141,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     if (info.isResourceRequest) {
       const store = registry.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!store || (!store.info.namespaced && info.namespace && info.resource !== "namespaces")) throw errors.pathNotFound();
+      if (store.info.resource === "bindings" && info.apiGroup === "" && info.verb === "create" && !info.subresource) {
+        await createBinding(registry, req, res, info.namespace, url.searchParams, clock);
+        return;
+      }
       if (store.info.etcdPrefix === "" && store.info.resource !== "bindings" && store.info.resource !== "componentstatuses") {
         await handleReview(store, req, res, info, user, clock(), saTokens);
         return;

@@ -284,6 +284,43 @@ for (const backend of backends) {
       assert.equal(again.status, 201, again.text);
     });
 
+    test("pods/binding and the bindings resource bind a pod as kube's BindingREST", async () => {
+      await call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "default" } });
+      const pod = (name: string) => ({ metadata: { name }, spec: { containers: [{ name: "c", image: "nginx" }] } });
+      const b = (name: string, node: string, extra: Json = {}) => ({ apiVersion: "v1", kind: "Binding", metadata: { name, ...extra }, target: { kind: "Node", name: node } });
+      const p1 = await call("POST", "/api/v1/namespaces/default/pods", pod("b1"));
+      assert.equal(p1.status, 201, p1.text);
+      const mismatch = await call("POST", "/api/v1/namespaces/default/pods/b1/binding", b("other", "n1"));
+      assert.equal(mismatch.status, 400, mismatch.text);
+      assert.equal(mismatch.json.message, "name in URL does not match name in Binding object");
+      const noTarget = await call("POST", "/api/v1/namespaces/default/pods/b1/binding", { metadata: { name: "b1" }, target: {} });
+      assert.equal(noTarget.status, 500, noTarget.text);
+      assert.equal(noTarget.json.message, "target.name: Required value");
+      const staleUid = await call("POST", "/api/v1/namespaces/default/pods/b1/binding", b("b1", "n1", { uid: "not-it" }));
+      assert.equal(staleUid.status, 409, staleUid.text);
+      assert.match(staleUid.json.message, /Precondition failed: UID in precondition: not-it/);
+      const ok = await call("POST", "/api/v1/namespaces/default/pods/b1/binding", b("b1", "n1", { uid: p1.json.metadata.uid, annotations: { "scheduler/why": "fit" } }));
+      assert.equal(ok.status, 201, ok.text);
+      assert.equal(ok.json.kind, "Status");
+      assert.equal(ok.json.status, "Success");
+      const got = await call("GET", "/api/v1/namespaces/default/pods/b1");
+      assert.equal(got.json.spec.nodeName, "n1");
+      assert.equal(got.json.metadata.annotations["scheduler/why"], "fit");
+      assert.deepEqual(got.json.status.conditions.filter((c: Json) => c.type === "PodScheduled").map((c: Json) => c.status), ["True"]);
+      const again = await call("POST", "/api/v1/namespaces/default/pods/b1/binding", b("b1", "n2"));
+      assert.equal(again.status, 409, again.text);
+      assert.equal(again.json.message, 'Operation cannot be fulfilled on pods/binding "b1": pod b1 is already assigned to node "n1"');
+      assert.equal(again.json.details.kind, "pods/binding");
+      // The legacy resource: the pod is named by the Binding; nothing is stored under bindings.
+      assert.equal((await call("POST", "/api/v1/namespaces/default/pods", pod("b2"))).status, 201);
+      const legacy = await call("POST", "/api/v1/namespaces/default/bindings", b("b2", "n2"));
+      assert.equal(legacy.status, 201, legacy.text);
+      assert.equal(legacy.json.kind, "Status");
+      assert.equal((await call("GET", "/api/v1/namespaces/default/pods/b2")).json.spec.nodeName, "n2");
+      const missing = await call("POST", "/api/v1/namespaces/default/bindings", b("nope", "n2"));
+      assert.equal(missing.status, 404, missing.text);
+    });
+
     test("review resources answer without storing: whoami, access reviews", async () => {
       const who = await call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
       assert.equal(who.status, 201, who.text);

@@ -11,6 +11,8 @@ import { scaleManagedFieldsToParent, scaleManagedFieldsToSubresource, updateMana
 import { managerOf } from "./handlers.js";
 import { negotiate } from "./negotiate.js";
 import type { ServiceAccountTokens } from "../authn/serviceaccount.js";
+import { bindPod, validateBinding } from "../registry/core/index.js";
+import { formatFieldErrors } from "../validation/field.js";
 
 /**
  * Subresources that are not the object itself: scale (autoscaling/v1 Scale over
@@ -40,7 +42,7 @@ export async function subresourceHandler(
     }
     if (sub === "binding" && store.info.resource === "pods" && info.verb === "create") {
       const body = decodeBody(await readBody(req), req.headers["content-type"]);
-      await bind(store, ns, info.name, body, dryRun, clock());
+      await bind(store, ns, info.name ?? "", body, dryRun, clock());
       send(res, 201, encodeValue(successStatus(), { encoding: "json", pretty }), "application/json");
       return true;
     }
@@ -163,24 +165,37 @@ async function scale(store: ResourceStore, req: IncomingMessage, res: ServerResp
   send(res, 200, encodeValue(toScale(result.obj), neg), neg.contentType);
 }
 
-async function bind(store: ResourceStore, ns: string, name: string, body: unknown, dryRun: boolean, now: Date): Promise<void> {
-  if (!isObject(body) || !isObject(body.target)) throw errors.badRequest("Binding target is required");
-  const node = String(body.target.name ?? "");
-  if (!node) throw errors.invalid("", "Binding", name, `Binding "${name}" is invalid: target.name: Required value`, [{ reason: "FieldValueRequired", message: "Required value", field: "target.name" }]);
+/**
+ * pods/binding and the legacy bindings resource (kube's BindingREST and LegacyBindingREST): the
+ * Binding names its pod (which must be the URL's for pods/binding), its uid and resourceVersion,
+ * when set, are preconditions on the pod, and the pod is written through bindPod.
+ */
+async function bind(store: ResourceStore, ns: string, urlName: string | undefined, body: unknown, dryRun: boolean, now: Date): Promise<void> {
+  if (!isObject(body)) throw errors.badRequest("Binding target is required");
+  const binding = { ...body, metadata: isObject(body.metadata) ? body.metadata : {}, target: isObject(body.target) ? body.target : {} } as KObject;
+  const name = typeof binding.metadata.name === "string" ? binding.metadata.name : "";
+  if (urlName !== undefined && name !== urlName) throw errors.badRequest("name in URL does not match name in Binding object");
+  if (name === "") throw errors.badRequest("Name parameter required.");
+  const errs = validateBinding(binding);
+  // kube hands ValidatePodBinding's errors back as a plain error: a 500 with their text.
+  if (errs.length > 0) throw errors.plain(500, formatFieldErrors(errs));
+  const { uid, resourceVersion } = binding.metadata;
+  const preconditions = uid || resourceVersion ? { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) } : undefined;
   await store.applyUpdate(ns, name, (cur) => {
     if (!cur) throw errors.notFound(store.gr, name);
-    if (cur.metadata.deletionTimestamp) throw errors.conflict(store.gr, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    const spec = (cur.spec ?? {}) as Record<string, unknown>;
-    if (spec.nodeName) throw errors.conflict(store.gr, name, `pod ${name} is already assigned to node "${String(spec.nodeName)}"`);
-    spec.nodeName = node;
-    cur.spec = spec;
-    const status = (cur.status ?? {}) as Record<string, unknown>;
-    const conds = Array.isArray(status.conditions) ? (status.conditions as Record<string, unknown>[]).filter((c) => c.type !== "PodScheduled") : [];
-    conds.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: timestamp(now) });
-    status.conditions = conds;
-    cur.status = status;
-    return cur;
-  }, { dryRun, subresource: "binding", internal: true });
+    const bound = bindPod(cur, binding, now);
+    if (typeof bound === "string") throw errors.conflict({ group: "", resource: "pods/binding" }, name, bound);
+    return bound;
+  }, { dryRun, subresource: "binding", internal: true, leavesCurrent: true, sharedCurrent: true, preconditions });
+}
+
+/** POST .../namespaces/NS/bindings: a Binding naming its pod in metadata.name. */
+export async function createBinding(registry: Registry, req: IncomingMessage, res: ServerResponse, ns: string, query: URLSearchParams, clock: () => Date): Promise<void> {
+  const pods = registry.lookup("", "v1", "pods");
+  if (!pods) throw errors.pathNotFound();
+  const body = decodeBody(await readBody(req), req.headers["content-type"]);
+  await bind(pods, ns, undefined, body, query.getAll("dryRun").length > 0, clock());
+  send(res, 201, encodeValue(successStatus(), { encoding: "json", pretty: queryBool(query.get("pretty")) }), "application/json");
 }
 
 /** serviceaccounts/token: a TokenRequest answered with a signed ServiceAccount JWT. */

@@ -359,7 +359,7 @@ export class ResourceStore {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     obj.metadata.name = name;
-    return this.applyUpdate(namespace, name, () => obj, { ...opts, leavesCurrent: true });
+    return this.applyUpdate(namespace, name, () => obj, { ...opts, leavesCurrent: true, sharedCurrent: true });
   }
 
   /**
@@ -378,6 +378,15 @@ export class ResourceStore {
       applied?: boolean;
       /** `produce` never changes its argument (PUT ignores it; patches copy it): no copy is made for it. */
       leavesCurrent?: boolean;
+      /**
+       * Beyond leavesCurrent, what `produce` answers shares nothing with its argument that the
+       * write goes on to change (PUT answers the body; binding copies along the paths it
+       * changes): the watch cache's shared object is then handed to it without a copy. Patches
+       * share untouched parts with it, which defaulting may then change: not them.
+       */
+      sharedCurrent?: boolean;
+      /** The stored object's uid and resourceVersion must be these (a 409 Conflict otherwise). */
+      preconditions?: Preconditions;
     },
   ): Promise<{ obj: KObject; created: boolean }> {
     const key = this.key(namespace, name);
@@ -449,10 +458,10 @@ export class ResourceStore {
           if (opts.subresource === "status") {
             // Status writes own only .status (kube's status strategies + ResetObjectMetaForStatus).
             for (const k of Object.keys(next)) if (k !== "status" && k !== "metadata" && k !== "apiVersion" && k !== "kind") delete next[k];
-            for (const [k, v] of Object.entries(old)) if (k !== "status" && k !== "metadata") next[k] = clone(v);
+            for (const [k, v] of Object.entries(old)) if (k !== "status" && k !== "metadata") next[k] = v;
             // (An apply to /status made its own managedFields: those stay.)
             for (const f of ["labels", "annotations", "finalizers", "ownerReferences", "generation", ...(opts.applied ? [] : ["managedFields" as const])] as const) {
-              if (old.metadata[f] !== undefined) meta[f] = clone(old.metadata[f]) as never;
+              if (old.metadata[f] !== undefined) meta[f] = old.metadata[f] as never;
               else delete meta[f];
             }
           }
@@ -485,7 +494,9 @@ export class ResourceStore {
           if (sameObject(next, old)) return current;
           return next;
         },
-        { ignoreNotFound: true, dryRun: opts.dryRun },
+        // Below, old is only read; what the new object takes from it is shared, as kube's
+        // strategies share old's spec and metadata maps, and nothing changes those afterwards.
+        { ignoreNotFound: true, dryRun: opts.dryRun, leavesCurrent: opts.leavesCurrent && opts.sharedCurrent, preconditions: opts.preconditions },
       );
       const r = reserved as { rollback: () => Promise<void>; released: () => Promise<void> } | undefined;
       if (opts.dryRun) await r?.rollback();

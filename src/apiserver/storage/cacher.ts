@@ -48,7 +48,7 @@ export interface CacherOptions {
   /**
    * Cached objects are shared by every reader: freeze them so that a caller that changes one
    * throws instead of corrupting the cache. "shallow" (default): the object and its metadata,
-   * cheap; "deep": everything (tests); false: nothing.
+   * cheap; "deep": everything (tests); false: nothing. The default comes from KPLANE_FREEZE.
    */
   freeze?: "shallow" | "deep" | false;
   /** Page size of the initial list. */
@@ -244,23 +244,31 @@ function scratchOf(i: 0 | 1, n: number): Buffer {
 
 const scratchAlloc = (n: number): Buffer => scratchOf(1, n);
 
-/** The entry's item JSON, valid until the next call. */
 /**
- * A copy of a written object as decodeItem would give it: apiVersion and kind first (an item
- * keeps them at its head), the rest in order. Writes compare their encoding with the stored form
- * the item gives (cached.ts storedText), so the member order must be the same.
+ * A written object as the cache keeps it: apiVersion and kind first, as decodeItem gives them
+ * (writes compare their encoding with the stored form the item gives, cached.ts storedText, so
+ * the member order must be the same), in a new top level and metadata: the writer's own object
+ * goes on to its response. What lies deeper is shared with it, and from now on nobody changes
+ * it (tests freeze it deeply: KPLANE_FREEZE, scripts/test.mjs).
  */
-function asDecoded(obj: KObject): KObject {
+function asCached(obj: KObject): KObject {
   const src = obj as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const k in src) if (k === "apiVersion" || k === "kind") out[k] = src[k];
   for (const k in src) {
     if (k === "apiVersion" || k === "kind") continue;
-    if (k === "__proto__") Object.defineProperty(out, k, { value: copyJSON(src[k]), enumerable: true, writable: true, configurable: true });
-    else out[k] = copyJSON(src[k]);
+    const v = k === "metadata" && src[k] !== null && typeof src[k] === "object" ? { ...(src[k] as object) } : src[k];
+    if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
   }
   return out as KObject;
 }
+
+/** KPLANE_FREEZE=deep|shallow|off: what `freeze` is when not given (the tests run deep). */
+const defaultFreeze = ((): "deep" | "shallow" | false => {
+  const v = process.env.KPLANE_FREEZE;
+  return v === "deep" ? "deep" : v === "off" ? false : "shallow";
+})();
 
 function view(e: Entry): Item {
   if (e.raw !== undefined) return { item: e.raw, rvAt: e.rvAt, head: e.head };
@@ -502,8 +510,6 @@ class WatchCache implements Cacher {
   private readonly decoded = new Map<Entry, KObject>();
   /** Objects just written through this cache whose events have not come yet (offerWritten). */
   private readonly written = new Map<string, { rev: bigint; obj: KObject }>();
-  /** Private copies of written objects, for the next write of their entry (offerWritten). */
-  private readonly fresh = new Map<Entry, KObject>();
   private readonly decodedMax: number;
   /** The `head`s (apiVersion and kind) seen, so that entries share one string. */
   private readonly heads = new Map<string, string>();
@@ -590,7 +596,6 @@ class WatchCache implements Cacher {
     this.altBytes = 0;
     this.decoded.clear();
     this.written.clear();
-    this.fresh.clear();
     this.rv = rev;
     this.listRV = rev;
     this.evictedSinceList = false;
@@ -669,7 +674,6 @@ class WatchCache implements Cacher {
   /** `e` is no longer the current state of its key. */
   private forget(e: Entry): void {
     this.decoded.delete(e);
-    this.fresh.delete(e);
     this.hot.drop(e);
     if (e.alt !== undefined) this.altBytes -= e.alt.packed.length + ALT_OVERHEAD;
   }
@@ -759,7 +763,7 @@ class WatchCache implements Cacher {
   }
 
   private own(obj: KObject): KObject {
-    const f = this.opts.freeze ?? "shallow";
+    const f = this.opts.freeze ?? defaultFreeze;
     if (f === "deep") return deepFreeze(obj);
     if (f === "shallow") {
       Object.freeze(obj.metadata);
@@ -805,7 +809,7 @@ class WatchCache implements Cacher {
         const w = this.written.size > 0 ? this.written.get(key) : undefined;
         if (w !== undefined && w.rev <= rv) {
           this.written.delete(key);
-          if (w.rev === rv) this.keepFresh(cur, w.obj);
+          if (w.rev === rv) this.remember(cur, w.obj);
         }
         ev = { type: prev ? "MODIFIED" : "ADDED", key, cur, prev, rv, time };
       }
@@ -1235,9 +1239,9 @@ class WatchCache implements Cacher {
   }
 
   /**
-   * The cached object saves the store its first read when it is current (kube does the same).
-   * The entry is about to be replaced, so unless its object is already decoded and shared, the
-   * writer gets a private decoding it may change in place, and is not remembered.
+   * The cached object saves the store its first read when it is current (kube does the same):
+   * the shared decoded object when there is one (a write's own, offerWritten), else a private
+   * decoding the writer may change in place, not remembered (the entry is about to be replaced).
    */
   private cached(key: string): CachedState | undefined {
     const e = this.isReady && this.covers(key) ? this.objects.get(key) : undefined;
@@ -1245,11 +1249,6 @@ class WatchCache implements Cacher {
     const it = view(e);
     const text = fromBytes(it.item);
     const data = storedText(it, text);
-    const mine = this.fresh.get(e);
-    if (mine !== undefined) {
-      this.fresh.delete(e);
-      return { obj: mine, data, shared: false };
-    }
     const hit = this.decoded.get(e);
     if (hit !== undefined) return { obj: hit, data, shared: true };
     return { obj: decodeItem(key, it, text), data, shared: false };
@@ -1262,9 +1261,9 @@ class WatchCache implements Cacher {
   }
 
   /**
-   * A copy of a write's own object is handed, once, to the next write of the key as its private
-   * current object (a pod is created, bound and updated in quick succession): one copy instead
-   * of parsing the item. A copy, because the writer's object goes on to the response.
+   * A write's own object becomes its entry's decoded object, shared and frozen as any other
+   * (asCached): the next write of the key (a pod is created, bound and updated in quick
+   * succession), its readers and its watchers then parse nothing.
    */
   private offerWritten(key: string, obj: KObject): void {
     if (this.decodedMax <= 0 || !this.isReady || !this.covers(key)) return;
@@ -1273,17 +1272,12 @@ class WatchCache implements Cacher {
     const rev = BigInt(rv);
     const e = this.objects.get(key);
     if (e !== undefined && e.rev >= rev) {
-      if (e.rev === rev) this.keepFresh(e, asDecoded(obj));
+      if (e.rev === rev && !this.decoded.has(e)) this.remember(e, this.own(asCached(obj)));
       return;
     }
-    this.written.set(key, { rev, obj: asDecoded(obj) });
+    this.written.set(key, { rev, obj: this.own(asCached(obj)) });
     // Writes whose events never come (the cache stopped) must not pile up.
     if (this.written.size > this.decodedMax) this.written.delete(this.written.keys().next().value!);
-  }
-
-  private keepFresh(e: Entry, obj: KObject): void {
-    this.fresh.set(e, obj);
-    if (this.fresh.size > this.decodedMax) this.fresh.delete(this.fresh.keys().next().value!);
   }
 
   private remember(e: Entry, obj: KObject): void {

@@ -366,9 +366,11 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
         }
         let ret;
         try {
-          // tryUpdate may change the object in place: it gets a copy of a shared one, and a
-          // private one is not read again (a new state replaces it before the next try).
-          ret = await tryUpdate(st.obj === undefined ? undefined : st.shared || o.dryRun ? copyJSON(st.obj) : st.obj);
+          // tryUpdate may change the object in place (unless it says it leaves it): it gets a copy
+          // of a shared one, and a private one is not read again (a new state replaces it before
+          // the next try).
+          const copy = st.obj !== undefined && (o.dryRun || (st.shared && !o.leavesCurrent));
+          ret = await tryUpdate(copy ? copyJSON(st.obj) : st.obj);
         } catch (e) {
           if (isCurrent) throw e;
           const seen = st.rev;

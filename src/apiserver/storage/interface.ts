@@ -119,6 +119,8 @@ export interface UpdateOptions {
   ignoreNotFound?: boolean;
   preconditions?: Preconditions;
   dryRun?: boolean;
+  /** tryUpdate never changes the object it is given: a shared (cached) one is not copied for it. */
+  leavesCurrent?: boolean;
 }
 
 export interface DeleteOptions {

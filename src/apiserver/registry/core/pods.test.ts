@@ -2,6 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { bindPod, podStrategy, validateBinding } from "./pods.js";
 import { create, update } from "./testing.js";
+import { deepFreeze } from "../../storage/codec.js";
+import type { KObject } from "../../api/types.js";
 
 const meta = { name: "web", namespace: "default" };
 const pod = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: "v1", kind: "Pod", metadata: { ...meta }, spec, ...extra });
@@ -168,9 +170,35 @@ test("binding", () => {
     { type: "FieldValueNotSupported", field: "target.kind", badValue: "Pod", detail: `supported values: "Node", "<empty>"`, supported: ["Node", "<empty>"] },
     { type: "FieldValueRequired", field: "target.name", badValue: "", detail: "" },
   ]);
-  assert.equal(bindPod(obj, binding, new Date("2025-01-01T00:00:00Z")), undefined);
-  assert.equal((obj.spec as { nodeName: string }).nodeName, "n1");
-  assert.deepEqual(obj.metadata.annotations, { a: "b" });
-  assert.deepEqual((obj.status as { conditions: unknown[] }).conditions, [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2025-01-01T00:00:00Z" }]);
-  assert.equal(bindPod(obj, binding, new Date()), `pod web is already assigned to node "n1"`);
+  const before = JSON.stringify(obj);
+  const bound = bindPod(deepFreeze(obj), binding, new Date("2025-01-01T00:00:00Z"));
+  assert.ok(typeof bound === "object");
+  assert.equal(JSON.stringify(obj), before, "the pod given is left as it is");
+  assert.equal((bound.spec as { nodeName: string }).nodeName, "n1");
+  assert.deepEqual(bound.metadata.annotations, { a: "b" });
+  assert.deepEqual((bound.status as { conditions: unknown[] }).conditions, [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2025-01-01T00:00:00Z" }]);
+  assert.equal(bindPod(bound, binding, new Date()), `pod web is already assigned to node "n1"`);
+  assert.equal(bindPod({ ...obj, metadata: { ...obj.metadata, deletionTimestamp: "2025-01-01T00:00:00Z" } }, binding, new Date()), "pod web is being deleted, cannot be assigned to a host");
+  assert.equal(bindPod({ ...obj, spec: { ...(obj.spec as object), schedulingGates: [{ name: "g" }] } }, binding, new Date()), "pod web has non-empty .spec.schedulingGates");
+});
+
+test("binding replaces PodScheduled in place, keeping its transition time when it was True", () => {
+  const { obj } = create(podStrategy, minimal);
+  const conditions = [
+    { type: "Initialized", status: "True" },
+    { type: "PodScheduled", status: "False", reason: "Unschedulable", message: "0/1 nodes", lastProbeTime: null, lastTransitionTime: "2024-01-01T00:00:00Z" },
+    { type: "Ready", status: "False" },
+  ];
+  const binding = { metadata: { name: "web" }, target: { name: "n1" } };
+  const unschedulable = { ...obj, status: { conditions } };
+  const bound = bindPod(unschedulable, binding, new Date("2025-01-01T00:00:00Z")) as KObject;
+  assert.deepEqual((bound.status as { conditions: unknown[] }).conditions, [
+    conditions[0],
+    { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2025-01-01T00:00:00Z" },
+    conditions[2],
+  ]);
+  assert.equal(bound.metadata.annotations, undefined);
+  const wasTrue = { ...obj, status: { conditions: [{ type: "PodScheduled", status: "True", lastTransitionTime: "2024-01-01T00:00:00Z" }] } };
+  const again = bindPod(wasTrue, binding, new Date("2025-01-01T00:00:00Z")) as KObject;
+  assert.deepEqual((again.status as { conditions: unknown[] }).conditions, [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2024-01-01T00:00:00Z" }]);
 });

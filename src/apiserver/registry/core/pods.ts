@@ -390,30 +390,30 @@ export function validateBinding(binding: KObject): FieldError[] {
 }
 
 /**
- * Binds a pod to a node (the pods/binding subresource, and bindings): sets spec.nodeName,
- * copies the binding's annotations, marks PodScheduled. Answers the reason kube gives in its
- * 409 Conflict on pods/binding when the pod cannot be bound, or undefined once bound.
+ * Binds a pod to a node (the pods/binding subresource, and bindings), as kube's
+ * setPodNodeAndMetadata: sets spec.nodeName, adds the binding's annotations, marks PodScheduled
+ * True (its transition time kept if it was True already). Answers the bound pod, a new object
+ * that shares what did not change with `pod` (left as it is), or the reason kube gives in its
+ * 409 Conflict on pods/binding when the pod cannot be bound.
  */
-export function bindPod(pod: KObject, binding: KObject, now: Date): string | undefined {
+export function bindPod(pod: KObject, binding: KObject, now: Date): KObject | string {
   const name = pod.metadata.name ?? "";
-  const spec = ensureObj(pod, "spec");
+  const spec = obj(pod.spec);
   if (pod.metadata.deletionTimestamp) return `pod ${name} is being deleted, cannot be assigned to a host`;
   if (s(spec.nodeName) !== "") return `pod ${name} is already assigned to node "${s(spec.nodeName)}"`;
   if (objs(spec.schedulingGates).length > 0) return `pod ${name} has non-empty .spec.schedulingGates`;
-  spec.nodeName = s(obj(binding.target).name);
-  const annotations = binding.metadata.annotations;
-  if (annotations && Object.keys(annotations).length > 0) pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...annotations };
-  const st = ensureObj(pod, "status");
-  const conditions = objs(st.conditions);
-  const existing = conditions.find((c) => c.type === "PodScheduled");
-  if (existing) {
-    if (existing.status !== "True") existing.lastTransitionTime = metaTime(now);
-    existing.status = "True";
-    delete existing.reason;
-    delete existing.message;
-  } else {
-    conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: metaTime(now) });
+  const metadata = { ...pod.metadata };
+  const annotations = binding.metadata?.annotations;
+  if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...(pod.metadata.annotations ?? {}), ...annotations };
+  const status = obj(pod.status);
+  const conditions: unknown[] = Array.isArray(status.conditions) ? [...(status.conditions as unknown[])] : [];
+  const scheduled: Json = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: metaTime(now) };
+  const i = conditions.findIndex((c) => isObj(c) && c.type === "PodScheduled");
+  if (i < 0) conditions.push(scheduled);
+  else {
+    const old = obj(conditions[i]);
+    if (old.status === "True") scheduled.lastTransitionTime = old.lastTransitionTime ?? null;
+    conditions[i] = scheduled;
   }
-  st.conditions = conditions;
-  return undefined;
+  return { ...pod, metadata, spec: { ...spec, nodeName: s(obj(binding.target).name) }, status: { ...status, conditions } };
 }
