@@ -131,3 +131,27 @@ test("a create's managedFields: the fast path equals the general Update path", (
   // kube cannot type them, or a status-only writer sets nothing it may own).
   assert.ok(tracked > 250, `only ${tracked} of ${compared} tracked`);
 });
+
+test("an update whose members are the live object's own (a status write's spec): same managedFields as with copies", () => {
+  const g = gvk("", "v1", "Pod");
+  const now = new Date(Date.parse("2026-02-03T04:05:06Z"));
+  const o: FieldManagerOptions = { gvk: g, now, resetFields: defaultResetFields(g, "status", true), subresource: "status" };
+  const r = rng(11);
+  let tracked = 0;
+  let untracked = 0;
+  for (let i = 0; i < 80; i++) {
+    // Live: created by a controller (so it has managedFields), randomly edited; some cannot be typed.
+    const created = updateManagedFields(undefined, i === 0 ? pod() : mutate(pod(), r), "kube-controller-manager", { gvk: g, now, resetFields: defaultResetFields(g, undefined, true) });
+    const live = structuredClone(created);
+    const status = { phase: "Running", conditions: [{ type: "Ready", status: "True" }], podIP: "10.0.0.1" };
+    // The next object shares live's members except status, as the registry builds a status write.
+    const shared = { ...live, metadata: { ...live.metadata }, status } as KObject;
+    const copied = structuredClone(shared);
+    const a = updateManagedFields(live, shared, "kubelet", o);
+    const b = updateManagedFields(live, copied, "kubelet", o);
+    assert.equal(JSON.stringify(a.metadata.managedFields), JSON.stringify(b.metadata.managedFields), `#${i}`);
+    if ((a.metadata.managedFields ?? []).some((e) => e.manager === "kubelet")) tracked++;
+    else untracked++;
+  }
+  assert.ok(tracked > 40 && untracked > 0, `tracked ${tracked}, untracked ${untracked}`);
+});

@@ -221,8 +221,8 @@ function setManagedFields(obj: KObject, managed: Managed): KObject {
 }
 
 /** Errors kube's typed conversion would raise on an object it already holds (unknown fields aside). */
-function typedErrors(ctx: Ctx, obj: unknown): string | undefined {
-  const errs = validate(ctx.typed, obj, true).filter((e) => e.message !== "field not declared in schema");
+function typedErrors(ctx: Ctx, obj: unknown, validSibling?: unknown): string | undefined {
+  const errs = validate(ctx.typed, obj, true, validSibling).filter((e) => e.message !== "field not declared in schema");
   return errs.length ? validationErrorsString(errs) : undefined;
 }
 
@@ -238,7 +238,7 @@ export function updateManagedFields(live: KObject | undefined, next: KObject, ma
   if (managed.fields.size === 0 && hasUID(live)) return obj;
   const liveObj = live ? withoutManagedFields(live) : undefined;
   // UpdateNoErrors: an object kube could not type loses its managed fields instead of failing.
-  if (typedErrors(ctx, obj) || (liveObj && typedErrors(ctx, liveObj))) return obj;
+  if ((liveObj && typedErrors(ctx, liveObj)) || typedErrors(ctx, obj, liveObj)) return obj;
   if (!liveObj && managed.fields.size === 0 && fastPaths.create) return createdBy(ctx, obj, manager);
   return setManagedFields(obj, updateInner(ctx, liveObj, obj, managed, manager));
 }

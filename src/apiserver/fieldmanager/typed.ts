@@ -145,9 +145,10 @@ export function listItemPE(types: TypeSystem, list: ListType, item: Json): PathE
 /**
  * The errors SMD reports converting a value to its type: undeclared struct fields, scalars of
  * the wrong kind, maps/lists where the other is expected, associative-list items without keys,
- * and duplicate keys unless allowed.
+ * and duplicate keys unless allowed. `validSibling`, a value of the same type that validate found
+ * no error in, lets the root's members that are its own objects go unchecked.
  */
-export function validate(t: Typed, v: Json, allowDuplicates = false): ValidationError[] {
+export function validate(t: Typed, v: Json, allowDuplicates = false, validSibling?: Json): ValidationError[] {
   const errs: ValidationError[] = [];
   // The path is kept as a stack of segments and printed only for an error: most values have none.
   const segs: (string | PathElement)[] = []; // a string is a field name
@@ -165,12 +166,16 @@ export function validate(t: Typed, v: Json, allowDuplicates = false): Validation
         errs.push({ path: here(), message: `expected map, got ${goValue(val)}` });
         return;
       }
+      // Members of the root that are the very values of a sibling known to be valid (a status
+      // write's spec is the stored spec) are valid as they are.
+      const sibling = segs.length === 0 && isObj(validSibling) ? validSibling : undefined;
       for (const k in val) {
         const ft = fieldType(a.map, k);
         if (!ft) {
           errs.push({ path: here(`.${k}`), message: "field not declared in schema" });
           return;
         }
+        if (sibling !== undefined && typeof val[k] === "object" && val[k] !== null && sibling[k] === val[k]) continue;
         segs.push(k);
         walk(ft, val[k]);
         segs.pop();
