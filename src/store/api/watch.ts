@@ -7,7 +7,7 @@ import {
 import type { Member } from "../server/member.js";
 import type { Watcher, WatchEvent, WatchSink } from "../mvcc/watchableStore.js";
 import { toPbKv, keyRange } from "../server/apply.js";
-import { encodeEvent, encodeEventsField, encodeHeader, encodeWatchEvents } from "./wire.js";
+import { encodeEvent, encodeEventsField, encodeHeader, encodeWatchEvents, headerField, watchIdField } from "./wire.js";
 import type { ServerCall } from "./grpc/index.js";
 
 export interface WatchServiceOptions {
@@ -43,8 +43,12 @@ function eventBytes(ev: WatchEvent): Uint8Array {
   return b;
 }
 
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 interface StreamWatcher {
   w: Watcher;
+  /** WatchResponse.watch_id as encoded (field 2; nothing for id 0). */
+  idField: Buffer;
   progressNotify: boolean;
   fragment: boolean;
   /** No events sent since the last progress tick. */
@@ -69,12 +73,13 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
     });
     // Watchers of one range get the same events array: its encoding is reused for each of them.
     let lastEvents: WatchEvent[] | undefined;
-    let lastEventsField: Uint8Array = new Uint8Array(0);
+    let lastEventsField: Buffer = Buffer.alloc(0);
     // One revision's header is encoded once for all the watchers it goes to.
-    let cachedHeader: { rev: number; term: number; bytes: Uint8Array } | undefined;
+    let cachedHeader: { rev: number; term: number; bytes: Uint8Array; field: Buffer } | undefined;
     const headerBytes = (rev: number): Uint8Array => {
       if (cachedHeader?.rev !== rev || cachedHeader.term !== m.term) {
-        cachedHeader = { rev, term: m.term, bytes: encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term }) };
+        const bytes = encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term });
+        cachedHeader = { rev, term: m.term, bytes, field: headerField(bytes) };
       }
       return cachedHeader.bytes;
     };
@@ -99,9 +104,14 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         } else if (!closed) {
           if (lastEvents !== evs) {
             lastEvents = evs;
-            lastEventsField = encodeEventsField(evs.map(eventBytes));
+            lastEventsField = asBuffer(encodeEventsField(evs.map(eventBytes)));
           }
-          call.send(encodeWatchEvents(headerBytes(rev), w.id, lastEventsField));
+          const head = headerBytes(rev);
+          if (call.sendParts) {
+            // The response's three parts, each shared by every watcher that gets these events.
+            const parts = [cachedHeader!.field, sw.idField, lastEventsField];
+            call.sendParts(parts, cachedHeader!.field.length + sw.idField.length + lastEventsField.length);
+          } else call.send(encodeWatchEvents(head, w.id, lastEventsField));
         }
         if (progressPending) maybeProgress();
       },
@@ -148,7 +158,7 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
         send(create(WatchResponseSchema, { header: header(rev), watchId: id, created: true, canceled: true, cancelReason: error }));
         return;
       }
-      const sw: StreamWatcher = { w: undefined as unknown as Watcher, progressNotify: c.progressNotify, fragment: c.fragment, idle: true };
+      const sw: StreamWatcher = { w: undefined as unknown as Watcher, idField: watchIdField(Number(id)), progressNotify: c.progressNotify, fragment: c.fragment, idle: true };
       watchers.set(id, sw);
       // The created response goes out first; catch-up events are sent from a later turn.
       send(create(WatchResponseSchema, { header: header(rev), watchId: id, created: true }));

@@ -63,6 +63,24 @@ export function encodeWatchEvents(header: Uint8Array, watchId: number, eventsFie
   return out;
 }
 
+/** WatchResponse.header (field 1) around an encoded ResponseHeader. */
+export function headerField(header: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(1 + varintSize(header.length) + header.length);
+  out[0] = 0x0a;
+  out.set(header, writeVarint(out, 1, header.length));
+  return out;
+}
+
+/** WatchResponse.watch_id (field 2); empty for 0, which proto3 leaves out. */
+export function watchIdField(watchId: number): Buffer {
+  if (watchId === 0) return Buffer.alloc(0);
+  if (watchId < 0) return Buffer.from(new MessageWriter().varint(2, BigInt(watchId)).finish());
+  const out = Buffer.allocUnsafe(1 + varintSize(watchId));
+  out[0] = 0x10;
+  writeVarint(out, 1, watchId);
+  return out;
+}
+
 /** A header's cluster_id and member_id fields (they never change for a member). */
 export function encodeHeaderIds(clusterId: bigint, memberId: bigint): Uint8Array {
   return new MessageWriter().varint(1, clusterId).varint(2, memberId).finish();

@@ -427,6 +427,16 @@ export class GrpcStream implements ServerCall, UnaryCall {
     return true;
   }
 
+  sendParts(parts: readonly Buffer[], length: number): boolean {
+    if (this.localDone || this.closed) return false;
+    this.conn.sendParts(this, parts, length);
+    if (this.bufferedBytes >= SEND_HIGH_WATER) {
+      this.needDrain = true;
+      return false;
+    }
+    return true;
+  }
+
   end(status?: CallStatus): void {
     if (this.localDone || this.closed) return;
     this.localDone = true;

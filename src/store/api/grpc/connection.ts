@@ -532,6 +532,28 @@ export class Http2Connection {
     this.scheduleFlush();
   }
 
+  /**
+   * sendMessage of `parts` joined: written straight into one DATA frame when nothing of the
+   * stream waits and the windows and frame size allow (no message buffer is made), else joined
+   * and queued.
+   */
+  sendParts(s: GrpcStream, parts: readonly Buffer[], length: number): void {
+    if (this.closed) return;
+    const n = 5 + length;
+    if (s.bufferedBytes > 0 || n > this.sendWindow || n > s.sendWindow || n > this.peerMaxFrame || !this.canWrite()) {
+      this.sendMessage(s, Buffer.concat(parts, length));
+      return;
+    }
+    if (!s.headersSent) this.writeHeaders(s);
+    const w = this.writer;
+    w.frameHeader(n, FrameType.DATA, 0, s.id);
+    w.grpcPrefix(length, 0, 5);
+    for (const p of parts) w.bytes(p, 0, p.length);
+    this.sendWindow -= n;
+    s.sendWindow -= n;
+    this.scheduleFlush();
+  }
+
   /** The call ended: trailers now, or after the queued data. */
   endStream(s: GrpcStream, st: CallStatus): void {
     if (this.closed) return;
@@ -726,12 +748,18 @@ export class Http2Connection {
   private flushNow(): void {
     if (this.ready.length > 0 && !this.closed) this.pumpAll();
     if (this.writer.pending === 0) return;
-    const chunks = this.writer.take();
+    const w = this.writer;
+    const chunks = w.take();
+    const retired = w.takeRetired();
+    // Slabs this write used up are reused once the socket is done with it (writes complete in order).
+    const done = retired === undefined ? undefined : (err?: Error | null) => {
+      if (!err) w.recycle(retired);
+    };
     const sock = this.socket;
-    if (chunks.length === 1) sock.write(chunks[0]!);
+    if (chunks.length === 1) sock.write(chunks[0]!, done);
     else {
       sock.cork();
-      for (const c of chunks) sock.write(c);
+      for (let i = 0; i < chunks.length; i++) sock.write(chunks[i]!, i === chunks.length - 1 ? done : undefined);
       sock.uncork();
     }
     if (!this.paused && sock.writableLength > READ_PAUSE) {

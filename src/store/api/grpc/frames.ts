@@ -60,23 +60,34 @@ const NO_SLAB = Buffer.alloc(0);
 /** Payloads up to this size are copied into the slab; larger ones are queued by reference. */
 const COPY_MAX = 2048;
 
+/** Used-up slabs kept per connection for reuse once the socket has written them. */
+const FREE_SLABS = 8;
+
 /**
- * Accumulates outgoing frames. Small pieces are copied into a slab (a fresh slab once full;
- * handed-out regions are never reused, so the socket may keep them), large payloads are queued
- * as references. `take()` returns the chunks to write, in order.
+ * Accumulates outgoing frames. Small pieces are copied into a slab (a new one once full), large
+ * payloads are queued as references. `take()` returns the chunks to write, in order. Regions
+ * handed out are not written again until the socket is done with them: a used-up slab is
+ * reused only after `recycle()` (the write of the take that followed its last region), so a
+ * busy connection writes into a few slabs instead of allocating ~2,000 a second (as garbage in
+ * external memory, they made V8 mark and compact the whole heap every second or so, a pause in
+ * every watcher's latency).
  */
 export class Writer {
-  private slab = NO_SLAB;
+  private slab: Buffer = NO_SLAB;
   private start = 0;
   private pos = 0;
   private chunks: Buffer[] = [];
+  /** Used-up slabs whose last regions have not been taken yet. */
+  private retired: Buffer[] = [];
+  private free: Buffer[] = [];
   /** Bytes accumulated and not yet taken. */
   pending = 0;
 
   private ensure(n: number): Buffer {
     if (this.slab.length - this.pos < n) {
       this.cut();
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB, n));
+      if (this.slab.length === SLAB) this.retired.push(this.slab);
+      this.slab = n <= SLAB ? (this.free.pop() ?? Buffer.allocUnsafeSlow(SLAB)) : Buffer.allocUnsafe(n);
       this.start = 0;
       this.pos = 0;
     }
@@ -148,10 +159,26 @@ export class Writer {
     this.chunks = [];
     this.pending = 0;
     if (this.slab.length - this.pos < 1024) {
+      if (this.slab.length === SLAB) this.retired.push(this.slab);
       this.slab = NO_SLAB;
       this.start = 0;
       this.pos = 0;
     }
     return c;
+  }
+
+  /**
+   * The slabs used up by the last take(): hand them back to recycle() once the socket has
+   * written that take's chunks (or drop them).
+   */
+  takeRetired(): Buffer[] | undefined {
+    if (this.retired.length === 0) return undefined;
+    const r = this.retired;
+    this.retired = [];
+    return r;
+  }
+
+  recycle(slabs: Buffer[]): void {
+    for (const b of slabs) if (this.free.length < FREE_SLABS) this.free.push(b);
   }
 }

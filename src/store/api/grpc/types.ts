@@ -51,6 +51,12 @@ export interface ServerCall extends CallContext {
    */
   send(msg: Uint8Array): boolean;
   /**
+   * send() of the message that is these parts joined, without joining them: when nothing is
+   * queued and the windows allow, they are copied straight into the outgoing frames (a watch
+   * response's header, watch id and events, each shared by many watchers). Optional.
+   */
+  sendParts?(parts: readonly Buffer[], length: number): boolean;
+  /**
    * In-process calls only: takes a watch response as a message, so that neither side encodes
    * nor decodes it. Streams that have it get every response through it instead of send().
    */
