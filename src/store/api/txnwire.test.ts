@@ -8,16 +8,7 @@ import {
   type Compare, type RequestOp, type TxnRequest,
 } from "./gen/rpc_pb.js";
 import { encodeTxnRequest } from "./txnwire.js";
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../raft/raft.js";
 
 const ints = [0n, 1n, 127n, 128n, 300n, 0x7fffffffn, 0x80000000n, 2n ** 53n + 1n, -1n, -(2n ** 63n), 2n ** 63n - 1n];
 const enums = [0, 1, 2, 3, 4, 200, -1];
