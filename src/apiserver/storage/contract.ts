@@ -69,9 +69,17 @@ export function storageContract(bname: BackendName): void {
           ttlStore = s;
           ttlKey = p + "default/ev1";
           await s.create(ttlKey, pod("ev1"), { ttlSeconds: 1 });
-          // A lease is reused while it outlives the new TTL by at most 5% of it (kube's lease manager).
-          await s.create(p + "default/ev2", pod("ev2"), { ttlSeconds: 100 });
-          await s.create(p + "default/ev3", pod("ev3"), { ttlSeconds: 100 });
+          // A lease is reused while it outlives the new TTL by at most 5% of it (kube's lease manager),
+          // also by a create within the same millisecond (Date.now() stands still here).
+          const realNow = Date.now;
+          const frozen = realNow();
+          Date.now = () => frozen;
+          try {
+            await s.create(p + "default/ev2", pod("ev2"), { ttlSeconds: 100 });
+            await s.create(p + "default/ev3", pod("ev3"), { ttlSeconds: 100 });
+          } finally {
+            Date.now = realNow;
+          }
           await s.guaranteedUpdate(p + "default/ev2", (cur) => ({ ...cur!, spec: { n: 1 } }));
           const r = await b.client.range(create(RangeRequestSchema, { key: Buffer.from(p), rangeEnd: Buffer.from(p.slice(0, -1) + "0") }));
           assert.deepEqual(r.kvs.map((kv) => Buffer.from(kv.key).toString().slice(p.length)), ["default/ev1", "default/ev2", "default/ev3"]);

@@ -135,7 +135,9 @@ class LeaseManager {
   }
 
   private async getLocked(ttl: number): Promise<bigint> {
-    const now = Date.now();
+    // A clock finer than Date.now(): two creates in one millisecond must not look simultaneous
+    // (then "sufficient" below fails and a second lease is granted; kube's clock has nanoseconds).
+    const now = performance.timeOrigin + performance.now();
     const reuse = Math.min(Math.floor(0.05 * ttl), this.reuseSeconds);
     const valid = now + ttl * 1000 < this.prevExpiry;
     const sufficient = now + (ttl + reuse) * 1000 > this.prevExpiry;
