@@ -186,7 +186,7 @@ async function bind(store: ResourceStore, ns: string, urlName: string | undefine
     const bound = bindPod(cur, binding, now);
     if (typeof bound === "string") throw errors.conflict({ group: "", resource: "pods/binding" }, name, bound);
     return bound;
-  }, { dryRun, subresource: "binding", internal: true, leavesCurrent: true, sharedCurrent: true, preconditions });
+  }, { dryRun, subresource: "binding", internal: true, sharedCurrent: true, preconditions });
 }
 
 /** POST .../namespaces/NS/bindings: a Binding naming its pod in metadata.name. */

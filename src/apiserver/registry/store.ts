@@ -359,7 +359,7 @@ export class ResourceStore {
       throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     }
     obj.metadata.name = name;
-    return this.applyUpdate(namespace, name, () => obj, { ...opts, leavesCurrent: true, sharedCurrent: true });
+    return this.applyUpdate(namespace, name, () => obj, { ...opts, sharedCurrent: true });
   }
 
   /**
@@ -379,7 +379,7 @@ export class ResourceStore {
       /** `produce` never changes its argument (PUT ignores it; patches copy it): no copy is made for it. */
       leavesCurrent?: boolean;
       /**
-       * Beyond leavesCurrent, what `produce` answers shares nothing with its argument that the
+       * leavesCurrent, and what `produce` answers shares nothing with its argument that the
        * write goes on to change (PUT answers the body; binding copies along the paths it
        * changes): the watch cache's shared object is then handed to it without a copy. Patches
        * share untouched parts with it, which defaulting may then change: not them.
@@ -402,7 +402,7 @@ export class ResourceStore {
           // A retried attempt gives back what the previous attempt reserved.
           if (reserved) await reserved.rollback();
           reserved = undefined;
-          let next = this.typed(await produce(current && !opts.leavesCurrent ? clone(current) : current));
+          let next = this.typed(await produce(current && !opts.leavesCurrent && !opts.sharedCurrent ? clone(current) : current));
           next.metadata ??= {};
           let meta = next.metadata;
           const track = opts.fieldManager !== undefined && !opts.applied && !opts.internal;
@@ -496,7 +496,7 @@ export class ResourceStore {
         },
         // Below, old is only read; what the new object takes from it is shared, as kube's
         // strategies share old's spec and metadata maps, and nothing changes those afterwards.
-        { ignoreNotFound: true, dryRun: opts.dryRun, leavesCurrent: opts.leavesCurrent && opts.sharedCurrent, preconditions: opts.preconditions },
+        { ignoreNotFound: true, dryRun: opts.dryRun, leavesCurrent: opts.sharedCurrent, preconditions: opts.preconditions },
       );
       const r = reserved as { rollback: () => Promise<void>; released: () => Promise<void> } | undefined;
       if (opts.dryRun) await r?.rollback();

@@ -49,21 +49,21 @@ function compareSize(c: Compare): number {
   return n;
 }
 
-/** The op's body size, or -1 when protobuf-es must encode it (unknown fields somewhere). */
-function opSize(op: RequestOp): number {
+/** The size of the op's request message (its body within the RequestOp), or -1 when protobuf-es must encode it. */
+function opInnerSize(op: RequestOp): number {
   const r = op.request;
   if (hasUnknown(op) || (r.case !== undefined && hasUnknown(r.value))) return -1;
   switch (r.case) {
-    case "requestRange": return msgField(rangeSize(r.value));
-    case "requestPut": return msgField(putSize(r.value));
-    case "requestDeleteRange": return msgField(deleteSize(r.value));
-    case "requestTxn": {
-      const n = txnSize(r.value);
-      return n < 0 ? -1 : msgField(n);
-    }
+    case "requestRange": return rangeSize(r.value);
+    case "requestPut": return putSize(r.value);
+    case "requestDeleteRange": return deleteSize(r.value);
+    case "requestTxn": return txnSize(r.value);
     default: return 0;
   }
 }
+
+/** A RequestOp's body: its one request field around a message of `inner` bytes (none when unset). */
+const opSize = (op: RequestOp, inner: number): number => (op.request.case === undefined ? 0 : msgField(inner));
 
 function txnSize(t: TxnRequest): number {
   const slot = sizes.length;
@@ -79,10 +79,10 @@ function txnSize(t: TxnRequest): number {
     for (const op of ops) {
       const slotOp = sizes.length;
       sizes.push(0);
-      const s = opSize(op);
-      if (s < 0) return -1;
-      sizes[slotOp] = s;
-      n += msgField(s);
+      const inner = opInnerSize(op);
+      if (inner < 0) return -1;
+      sizes[slotOp] = inner;
+      n += msgField(opSize(op, inner));
     }
   }
   sizes[slot] = n;
@@ -146,23 +146,23 @@ function writeCompare(c: Compare): void {
   bytes(64, c.rangeEnd);
 }
 
-function writeOp(op: RequestOp): void {
+function writeOp(op: RequestOp, inner: number): void {
   const r = op.request;
   switch (r.case) {
-    case "requestRange": tag(1, 2); len(rangeSize(r.value)); writeRange(r.value); break;
-    case "requestPut": tag(2, 2); len(putSize(r.value)); writePut(r.value); break;
+    case "requestRange": tag(1, 2); len(inner); writeRange(r.value); break;
+    case "requestPut": tag(2, 2); len(inner); writePut(r.value); break;
     case "requestDeleteRange": {
       const d = r.value;
-      tag(3, 2); len(deleteSize(d)); bytes(1, d.key); bytes(2, d.rangeEnd); bool(3, d.prevKv);
+      tag(3, 2); len(inner); bytes(1, d.key); bytes(2, d.rangeEnd); bool(3, d.prevKv);
       break;
     }
-    case "requestTxn": tag(4, 2); len(sizes[at]!); writeTxn(r.value); break;
+    case "requestTxn": tag(4, 2); len(inner); writeTxn(r.value); break;
     default: break;
   }
 }
 
 function writeTxn(t: TxnRequest): void {
-  at++; // this txn's own size was read by the caller
+  at++; // this txn's own size, written by the caller
   for (const c of t.compare) {
     tag(1, 2);
     len(sizes[at++]!);
@@ -170,9 +170,10 @@ function writeTxn(t: TxnRequest): void {
   }
   for (const [field, ops] of [[2, t.success], [3, t.failure]] as const) {
     for (const op of ops) {
+      const inner = sizes[at++]!;
       tag(field, 2);
-      len(sizes[at++]!);
-      writeOp(op);
+      len(opSize(op, inner));
+      writeOp(op, inner);
     }
   }
 }

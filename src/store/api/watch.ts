@@ -7,7 +7,7 @@ import {
 import type { Member } from "../server/member.js";
 import type { Watcher, WatchEvent, WatchSink } from "../mvcc/watchableStore.js";
 import { toPbKv, keyRange } from "../server/apply.js";
-import { encodeEvent, encodeEventsField, encodeHeader, encodeWatchEvents, headerField, watchIdField } from "./wire.js";
+import { encodeEvent, encodeEventsField, encodeHeader, headerField, watchIdField } from "./wire.js";
 import type { ServerCall } from "./grpc/index.js";
 
 export interface WatchServiceOptions {
@@ -74,14 +74,13 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
     // Watchers of one range get the same events array: its encoding is reused for each of them.
     let lastEvents: WatchEvent[] | undefined;
     let lastEventsField: Buffer = Buffer.alloc(0);
-    // One revision's header is encoded once for all the watchers it goes to.
-    let cachedHeader: { rev: number; term: number; bytes: Uint8Array; field: Buffer } | undefined;
-    const headerBytes = (rev: number): Uint8Array => {
+    // One revision's header field is encoded once for all the watchers it goes to.
+    let cachedHeader: { rev: number; term: number; field: Buffer } | undefined;
+    const headerFieldOf = (rev: number): Buffer => {
       if (cachedHeader?.rev !== rev || cachedHeader.term !== m.term) {
-        const bytes = encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term });
-        cachedHeader = { rev, term: m.term, bytes, field: headerField(bytes) };
+        cachedHeader = { rev, term: m.term, field: headerField(encodeHeader({ clusterId: m.clusterId, memberId: m.id, revision: rev, raftTerm: m.term })) };
       }
-      return cachedHeader.bytes;
+      return cachedHeader.field;
     };
     const send = (resp: WatchResponse) => {
       if (closed) return;
@@ -106,12 +105,12 @@ export function watchStream(m: Member, opts: WatchServiceOptions): (call: Server
             lastEvents = evs;
             lastEventsField = asBuffer(encodeEventsField(evs.map(eventBytes)));
           }
-          const head = headerBytes(rev);
-          if (call.sendParts) {
-            // The response's three parts, each shared by every watcher that gets these events.
-            const parts = [cachedHeader!.field, sw.idField, lastEventsField];
-            call.sendParts(parts, cachedHeader!.field.length + sw.idField.length + lastEventsField.length);
-          } else call.send(encodeWatchEvents(head, w.id, lastEventsField));
+          // WatchResponse{header 1, watch_id 2, events 11}: three parts, each shared by every
+          // watcher that gets these events.
+          const head = headerFieldOf(rev);
+          const length = head.length + sw.idField.length + lastEventsField.length;
+          if (call.sendParts) call.sendParts([head, sw.idField, lastEventsField], length);
+          else call.send(Buffer.concat([head, sw.idField, lastEventsField], length));
         }
         if (progressPending) maybeProgress();
       },

@@ -46,23 +46,6 @@ export function encodeEventsField(events: Uint8Array[]): Uint8Array {
   return w.finish();
 }
 
-/** etcdserverpb.WatchResponse{header 1, watch_id 2, events 11} from pre-encoded parts. */
-export function encodeWatchEvents(header: Uint8Array, watchId: number, eventsField: Uint8Array): Uint8Array {
-  const idLen = watchId === 0 ? 0 : 1 + varintSize(watchId);
-  const headLen = 1 + varintSize(header.length);
-  const out = Buffer.allocUnsafe(headLen + header.length + idLen + eventsField.length);
-  out[0] = 0x0a;
-  let p = writeVarint(out, 1, header.length);
-  out.set(header, p);
-  p += header.length;
-  if (watchId !== 0) {
-    out[p++] = 0x10;
-    p = writeVarint(out, p, watchId);
-  }
-  out.set(eventsField, p);
-  return out;
-}
-
 /** WatchResponse.header (field 1) around an encoded ResponseHeader. */
 export function headerField(header: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(1 + varintSize(header.length) + header.length);
