@@ -43,7 +43,7 @@ const tag = opt("tag", "");
 const only = opt("only") ? new Set(opt("only").split(",")) : undefined;
 const runs = (group) => !only || only.has(group);
 // --entry <bundle>: run another build of kplane than dist/ (e.g. to compare two; with --no-build).
-// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=16"), for experiments.
+// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=8"), for experiments.
 const serverNodeArgs = (opt("server-node-args", "") || "").split(" ").filter(Boolean);
 const upOpts = { fromSource, nodeArgs: serverNodeArgs, ...(opt("entry") ? { entry: opt("entry") } : {}) };
 

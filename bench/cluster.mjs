@@ -71,9 +71,9 @@ const stamp = results.date.slice(0, 10);
 const work = mkdtempSync(join(tmpdir(), "kplane-bench-cluster-"));
 const profDir = cpuProf ? join(work, "prof") : undefined;
 if (profDir) mkdirSync(profDir);
-// --loop-semi-space N: the loop processes' young generation (MiB), for experiments; the server keeps bin/kplane.mjs's 4.
+// --loop-semi-space N: the loop processes' young generation (MiB), for experiments (V8's default otherwise).
 const loopSemiSpace = opt("loop-semi-space", undefined);
-// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=16"), for experiments.
+// --server-node-args "...": extra node flags for the API server (e.g. "--max-semi-space-size=8"), for experiments.
 const serverNodeArgs = (opt("server-node-args", "") || "").split(" ").filter(Boolean);
 results.serverNodeArgs = serverNodeArgs;
 const procOpts = (name) => ({ name, fromSource, ...(profDir ? { cpuProfDir: profDir } : {}), ...(loopSemiSpace ? { semiSpace: Number(loopSemiSpace) } : {}) });

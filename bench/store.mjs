@@ -3,7 +3,7 @@
 // with the ratio. The load generator is ../shared/tools/etcd-bench (a lean HTTP/2 client, so the
 // client is not the bottleneck); it is copied to bench/.etcd-bench and installed there once.
 //
-//   node bench/store.mjs [--reps 3] [--duration 5] [--cases put-c1,put-c256] [--no-etcd] [--no-mem] [--tag -watch] [--node-args "--max-semi-space-size=16"]
+//   node bench/store.mjs [--reps 3] [--duration 5] [--cases put-c1,put-c256] [--no-etcd] [--no-mem] [--tag -watch] [--node-args "--max-semi-space-size=4"]
 //
 // Writes bench/results/store-<date>.md (and the raw JSON of both suites beside it).
 import { execFileSync, spawn } from "node:child_process";
@@ -23,7 +23,7 @@ const cases = opt("cases", "");
 const withEtcd = !args.includes("--no-etcd");
 const withMem = !args.includes("--no-mem");
 const tag = opt("tag", "");
-// --node-args "...": extra node flags for kplane's store (e.g. "--max-semi-space-size=16"), for experiments.
+// --node-args "...": extra node flags for kplane's store (e.g. "--max-semi-space-size=4"), for experiments.
 const nodeArgs = (opt("node-args", "") || "").split(" ").filter(Boolean);
 
 if (!existsSync(join(tool, "node_modules"))) {
@@ -39,7 +39,7 @@ const run = (cmd, argv, opts = {}) => execFileSync(cmd, argv, { cwd: tool, stdio
 async function startKplane(port) {
   const dir = mkdtempSync(join(tmpdir(), "kplane-bench-"));
   const url = `http://127.0.0.1:${port}`;
-  const p = spawn(process.execPath, ["--max-semi-space-size=4", ...nodeArgs, join(root, "bin", "kplane.mjs"), "store", "--name", "bench", "--data-dir", dir,
+  const p = spawn(process.execPath, [...nodeArgs, join(root, "bin", "kplane.mjs"), "store", "--name", "bench", "--data-dir", dir,
     "--listen-client-urls", url, "--advertise-client-urls", url, "--quota-backend-bytes", String(8 * 1024 ** 3)],
   { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";

@@ -1,9 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// --max-semi-space-size=4: a small young generation keeps scavenges short. With V8's default
-// (16 MiB semi-spaces) the store's scavenges took ~4 ms each and its p99 latency was ~1.5x
-// etcd's; at 4 MiB they take ~1.4 ms. 8 MiB was tried (session 6): the API server spent ~5-7 %
-// less CPU in bench:cluster's burst, but the store's watch p99 doubled (100 watchers ~4 -> ~7 ms,
-// 1,000 watchers ~8 -> ~15 ms; notes/store.md), and the flag cannot differ by command without
-// re-executing node. `npm start`, the benchmarks and the test harnesses pass the same flag;
-// `node bin/kplane.mjs` without it works, with longer GC pauses.
+#!/usr/bin/env node
+// V8's own young generation (16 MiB semi-spaces). Sessions 1-7 ran every command at 4 MiB for
+// shorter scavenges, chosen when the store allocated per put and per watcher; once those were
+// gone (session 7), a same-run bench:store at 16 MiB (bench/results/store-2026-11-22-s8-semi16.md)
+// kept the store's throughput and p99 ratios to etcd, and the API server spent 12-16 % less CPU
+// in bench:cluster's burst (fewer scavenges of the same requests in flight). notes/store.md.
 import "../dist/kplane.mjs";

@@ -19,7 +19,7 @@ export async function freePort() {
 
 /** The command line that runs `kplane up`: the built bundle, or the sources through tsx. */
 export function upCommand(root, o) {
-  const node = ["--max-semi-space-size=4", ...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : []),
+  const node = [...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : []),
     ...(o.probe ? ["--expose-gc", "--import", join(root, "bench", "apiserver", "probe.mjs")] : []), ...(o.nodeArgs ?? [])];
   // o.entry: another bundle than dist/kplane.mjs (bench/apiserver/memory.mjs --entry).
   const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [o.entry ?? join(root, "bin", "kplane.mjs")];

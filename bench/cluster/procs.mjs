@@ -10,8 +10,8 @@ import { cpuSeconds, memory, schedSeconds } from "../apiserver/proc.mjs";
 
 /** The command line of one `kplane <command>` (the built bundle, or the sources through tsx). */
 export function kplaneCommand(root, o, args) {
-  // bin/kplane.mjs's own flag (4 MiB semi-spaces: short scavenges); o.semiSpace overrides it.
-  const node = [`--max-semi-space-size=${o.semiSpace ?? 4}`, ...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir, "--cpu-prof-name", `${o.name}.cpuprofile`] : [])];
+  // V8's own young generation, as bin/kplane.mjs runs; o.semiSpace (MiB) sets another.
+  const node = [...(o.semiSpace ? [`--max-semi-space-size=${o.semiSpace}`] : []), ...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir, "--cpu-prof-name", `${o.name}.cpuprofile`] : [])];
   const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [join(root, "bin", "kplane.mjs")];
   return [...node, ...entry, ...args];
 }

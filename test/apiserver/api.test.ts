@@ -109,6 +109,37 @@ for (const backend of backends) {
       assert.deepEqual(gone.json.details, { name: "c1", kind: "configmaps" });
     });
 
+    test("a write's answer is the object as stored: create, update, patch, status update, no-op", async () => {
+      const base = "/apis/apps/v1/namespaces/default/deployments";
+      const d = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "answer", labels: { a: "1" } },
+        spec: { replicas: 1, selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "c", image: "i" }] } } } };
+      const merge = { "content-type": "application/merge-patch+json" };
+      const writes: Array<() => Promise<{ status: number; json: Json; text: string; headers: Headers }>> = [
+        () => call("POST", base, d),
+        async () => {
+          const g = await call("GET", `${base}/answer`);
+          return call("PUT", `${base}/answer`, { ...g.json, spec: { ...g.json.spec, replicas: 2 } });
+        },
+        () => call("PATCH", `${base}/answer`, { metadata: { labels: { b: "2" } } }, merge),
+        () => call("PATCH", `${base}/answer/status`, { status: { observedGeneration: 2 } }, merge),
+        // Changes nothing: answers with the version it left in place.
+        () => call("PATCH", `${base}/answer`, { metadata: { labels: { b: "2" } } }, merge),
+      ];
+      const rvs: string[] = [];
+      for (const write of writes) {
+        const a = await write();
+        assert.ok(a.status === 200 || a.status === 201, a.text);
+        assert.equal(a.headers.get("content-type"), "application/json");
+        assert.ok(a.text.endsWith("}\n"), "one JSON object and a newline");
+        const now = await call("GET", `${base}/answer`);
+        assert.deepEqual(a.json, now.json);
+        rvs.push(a.json.metadata.resourceVersion);
+      }
+      assert.equal(new Set(rvs).size, 4);
+      assert.equal(rvs[4], rvs[3]);
+      assert.equal((await call("DELETE", `${base}/answer`)).status, 200);
+    });
+
     test("generateName, missing namespace, invalid name", async () => {
       const g = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { generateName: "gen-" } });
       assert.equal(g.status, 201, g.text);

@@ -145,7 +145,7 @@ async function startMemberOnce(target: Target, dir: string, flags: string[]): Pr
     target === "etcd"
       ? [ETCD_BIN, args]
       : // Small WAL segments: tests start many members, and 64 MiB each adds up on a shared disk.
-        [process.execPath, ["--max-semi-space-size=4", KPLANE_BIN, "store", "--experimental-wal-segment-bytes", String(4 * 1024 * 1024), ...args]];
+        [process.execPath, [KPLANE_BIN, "store", "--experimental-wal-segment-bytes", String(4 * 1024 * 1024), ...args]];
   const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"] });
   live.add(proc);
   let log = "";

@@ -69,8 +69,8 @@ export function kplaneCommand(): string[] {
   const from = process.env["KPLANE_KUBECTL_FROM"];
   const useDist = from === "dist" || (from !== "src" && existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(join(ROOT, "src")));
   return useDist
-    ? [process.execPath, "--max-semi-space-size=4", dist]
-    : [process.execPath, "--max-semi-space-size=4", "--import", "tsx", join(ROOT, "src", "cli", "main.ts")];
+    ? [process.execPath, dist]
+    : [process.execPath, "--import", "tsx", join(ROOT, "src", "cli", "main.ts")];
 }
 
 /** Starts `kplane up --secure-port 0` in a fresh temp dir and waits for its ready line. */

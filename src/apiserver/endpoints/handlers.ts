@@ -305,6 +305,21 @@ function listKind(store: ResourceStore): string {
   return `${store.info.kind}List`;
 }
 
+/**
+ * Writes a write's answer (the object storage returned): as the storage holds it encoded, when it
+ * does and plain JSON is asked for; else as writeObject.
+ */
+function writeWritten(res: ServerResponse, code: number, obj: KObject, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
+  if (plainJSON(neg)) {
+    const item = store.writtenEncoded(obj);
+    if (item) {
+      send(res, code, Buffer.concat([store.typeHeader, item.subarray(1), newline]), neg.contentType, headers);
+      return;
+    }
+  }
+  writeObject(res, code, obj, neg, store, deps, query, headers);
+}
+
 /** Writes one object in the negotiated form (object, Table, PartialObjectMetadata). */
 function writeObject(res: ServerResponse, code: number, obj: unknown, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
   let out: unknown = obj;
@@ -418,7 +433,7 @@ export async function handleResource(
         const obj = await readObject(req, store, query, deps, warnings);
         const created = await store.create(ns, obj, { dryRun, fieldManager: managerOf(req, query, "CreateOptions") });
         warnings.push(...(store.strategy.warningsOnCreate?.(created) ?? []));
-        writeObject(res, 201, created, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, 201, created, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "update": {
@@ -430,7 +445,7 @@ export async function handleResource(
         const fieldManager = managerOf(req, query, "UpdateOptions");
         const opts = sub ? { dryRun, subresource: sub, fieldManager } : { dryRun, fieldManager };
         const result = await store.update(ns, info.name, obj, opts);
-        writeObject(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "patch": {
@@ -439,7 +454,7 @@ export async function handleResource(
         const dryRun = dryRunOf(query);
         const warnings: string[] = [];
         const result = await patch(store, ns, info.name, req, query, dryRun, deps, warnings, sub);
-        writeObject(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "delete": {

@@ -248,6 +248,19 @@ export class ResourceStore {
     }
   }
 
+  /**
+   * What a write answered with (create, update, patch: `obj` as storage returned it), as item JSON
+   * when the storage holds that very version encoded already (the watch cache has usually taken
+   * in the write's event by the time its answer is sent), so that the answer is not encoded again.
+   */
+  writtenEncoded(obj: KObject): Buffer | undefined {
+    const s = this.storage;
+    const m = obj.metadata;
+    const rv = m?.resourceVersion;
+    if (!this.servedAsStored || !s.heldEncoded || !rv || !m.name || obj.kind !== this.info.kind) return undefined;
+    return s.heldEncoded(this.key(m.namespace ?? "", m.name), BigInt(rv));
+  }
+
   /** A list as item JSON (see getEncoded), or undefined when there is no fast path. */
   async listEncoded(namespace: string, req: ListRequest): Promise<EncodedListResult | undefined> {
     const s = this.storage;

@@ -64,6 +64,28 @@ for (const bname of backendNames) {
       assert.equal(Object.isFrozen(l.items[0]), bname === "kplane");
     });
 
+    test("heldEncoded: a write's version as the cache holds it, and nothing for any other version", async () => {
+      const { c, p } = await fresh();
+      const k = `${p}default/h`;
+      const strip = (o: KObject): Record<string, unknown> => {
+        const { apiVersion: _a, kind: _k, ...rest } = o;
+        return rest;
+      };
+      const created = await c.create(k, pod("h"));
+      while (c.resourceVersion < rvOf(created)) await sleep(5);
+      assert.deepEqual(JSON.parse(c.heldEncoded!(k, rvOf(created))!.toString()), strip(created));
+      const updated = await c.guaranteedUpdate(k, (cur) => ({ ...cur!, spec: { n: 1 } }));
+      while (c.resourceVersion < rvOf(updated)) await sleep(5);
+      assert.deepEqual(JSON.parse(c.heldEncoded!(k, rvOf(updated))!.toString()), strip(updated));
+      // An older version, a future one, a key never written: the caller encodes the object itself.
+      assert.equal(c.heldEncoded!(k, rvOf(created)), undefined);
+      assert.equal(c.heldEncoded!(k, rvOf(updated) + 1n), undefined);
+      assert.equal(c.heldEncoded!(`${p}default/none`, rvOf(updated)), undefined);
+      await c.delete(k);
+      while (c.resourceVersion <= rvOf(updated)) await sleep(5);
+      assert.equal(c.heldEncoded!(k, rvOf(updated)), undefined);
+    });
+
     test("writes through the cache: each update starts from the stored state, whatever the writer did with its objects", async () => {
       const { c, p } = await fresh();
       const k = `${p}default/w`;

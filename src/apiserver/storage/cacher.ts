@@ -944,6 +944,12 @@ class WatchCache implements Cacher {
     return obj && itemOf(obj).item;
   }
 
+  heldEncoded(key: string, rev: bigint): Buffer | undefined {
+    if (!this.isReady) return undefined;
+    const e = this.objects.get(key);
+    return e !== undefined && e.rev === rev ? itemBytes(e) : undefined;
+  }
+
   async getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {
     const r = await this.listEntries(prefix, o);
     if (r === "store") return this.store.getList(prefix, o);

@@ -49,6 +49,11 @@ export interface Storage {
   getListEncoded?(prefix: string, opts?: ListOptions): Promise<EncodedListResult>;
   /** Optional fast path: get, the object as item JSON (shared: never mutate). */
   getEncoded?(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
+  /**
+   * Optional fast path for a write's answer: the key's item JSON if what is held for it now is
+   * version `rev` (shared: never mutate), else undefined. Never waits.
+   */
+  heldEncoded?(key: string, rev: bigint): Buffer | undefined;
 }
 
 export interface CreateOptions {
