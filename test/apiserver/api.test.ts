@@ -137,6 +137,23 @@ for (const backend of backends) {
       }
       assert.equal(new Set(rvs).size, 4);
       assert.equal(rvs[4], rvs[3]);
+      // kube's metadata client asks writes for a PartialObjectMetadata: the object's metadata alone.
+      const asMeta = { accept: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json" };
+      const m = await call("PATCH", `${base}/answer`, { metadata: { labels: { d: "4" } } }, { ...merge, ...asMeta });
+      assert.equal(m.status, 200, m.text);
+      assert.match(m.headers.get("content-type") ?? "", /^application\/json;as=PartialObjectMetadata;/);
+      assert.deepEqual(Object.keys(m.json), ["kind", "apiVersion", "metadata"]);
+      assert.equal(m.json.kind, "PartialObjectMetadata");
+      assert.equal(m.json.apiVersion, "meta.k8s.io/v1");
+      assert.deepEqual(m.json.metadata, (await call("GET", `${base}/answer`)).json.metadata);
+      rvs.push(m.json.metadata.resourceVersion);
+      // A dry run answers with what it would have written, at the version in place.
+      const dry = await call("PATCH", `${base}/answer?dryRun=All`, { metadata: { labels: { c: "3" } } }, merge);
+      assert.equal(dry.status, 200, dry.text);
+      assert.equal(dry.json.metadata.labels.c, "3");
+      const kept = await call("GET", `${base}/answer`);
+      assert.equal(kept.json.metadata.labels.c, undefined);
+      assert.equal(kept.json.metadata.resourceVersion, rvs[5]);
       assert.equal((await call("DELETE", `${base}/answer`)).status, 200);
     });
 

@@ -15,6 +15,7 @@ import {
 } from "../selectors/index.js";
 import type { Predicate, Storage, WatchEvent } from "../storage/interface.js";
 import { isCachedWatchEvent, type Cacher, type CachedWatchEvent, type EncodedListStream, type ItemEncoding } from "../storage/cacher.js";
+import { metadataSpan } from "../storage/item.js";
 import { ENVELOPE_TAIL, encodeItem, encodeWatchEvent, hasProtobufType, listHead, listOfItems, objectHead, PROTOBUF_MEDIA_TYPE, watchFrame } from "../protobuf/index.js";
 import { decodeBody, encodeBody, isObject, mediaType, partialMetadata, readBody, send, sendStatus, toApiError, toTable, type IncludeObject } from "./encode.js";
 import { negotiate, negotiateStatus, type Conversion, type Negotiated, type NegotiateOptions } from "./negotiate.js";
@@ -306,18 +307,38 @@ function listKind(store: ResourceStore): string {
 }
 
 /**
- * Writes a write's answer (the object storage returned): as the storage holds it encoded, when it
- * does and plain JSON is asked for; else as writeObject.
+ * Writes a write's answer (the object storage returned): from the bytes it was stored as, when
+ * plain JSON is asked for and the storage knows them; else as writeObject. A dry run's answer is
+ * never stored, and its resourceVersion is that of the object it would have replaced.
  */
-function writeWritten(res: ServerResponse, code: number, obj: KObject, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
-  if (plainJSON(neg)) {
+function writeWritten(res: ServerResponse, code: number, obj: KObject, dryRun: boolean, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
+  const metadataOnly = neg.conversion === "PartialObjectMetadata";
+  if (!dryRun && neg.encoding === "json" && !neg.pretty && (!neg.conversion || metadataOnly)) {
     const item = store.writtenEncoded(obj);
-    if (item) {
+    if (item && !metadataOnly) {
       send(res, code, Buffer.concat([store.typeHeader, item.subarray(1), newline]), neg.contentType, headers);
+      return;
+    }
+    // What kube's metadata client asks of writes (the loop's nodes and controllers do too).
+    const span = item && metadataSpan(item);
+    if (span) {
+      send(res, code, Buffer.concat([partialHead(neg.convVersion), item.subarray(span[0], span[1]), closeLine]), neg.contentType, headers);
       return;
     }
   }
   writeObject(res, code, obj, neg, store, deps, query, headers);
+}
+
+const closeLine = Buffer.from("}\n");
+const partialHeads = new Map<string, Buffer>();
+/** A PartialObjectMetadata's JSON up to its metadata's value (partialMetadata's member order). */
+function partialHead(version: string): Buffer {
+  let b = partialHeads.get(version);
+  if (b === undefined) {
+    b = Buffer.from(`{"kind":"PartialObjectMetadata","apiVersion":${JSON.stringify(`meta.k8s.io/${version}`)},"metadata":`);
+    if (partialHeads.size < 8) partialHeads.set(version, b);
+  }
+  return b;
 }
 
 /** Writes one object in the negotiated form (object, Table, PartialObjectMetadata). */
@@ -433,7 +454,7 @@ export async function handleResource(
         const obj = await readObject(req, store, query, deps, warnings);
         const created = await store.create(ns, obj, { dryRun, fieldManager: managerOf(req, query, "CreateOptions") });
         warnings.push(...(store.strategy.warningsOnCreate?.(created) ?? []));
-        writeWritten(res, 201, created, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, 201, created, dryRun, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "update": {
@@ -445,7 +466,7 @@ export async function handleResource(
         const fieldManager = managerOf(req, query, "UpdateOptions");
         const opts = sub ? { dryRun, subresource: sub, fieldManager } : { dryRun, fieldManager };
         const result = await store.update(ns, info.name, obj, opts);
-        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, dryRun, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "patch": {
@@ -454,7 +475,7 @@ export async function handleResource(
         const dryRun = dryRunOf(query);
         const warnings: string[] = [];
         const result = await patch(store, ns, info.name, req, query, dryRun, deps, warnings, sub);
-        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, dryRun, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "delete": {

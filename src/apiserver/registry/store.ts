@@ -250,15 +250,13 @@ export class ResourceStore {
 
   /**
    * What a write answered with (create, update, patch: `obj` as storage returned it), as item JSON
-   * when the storage holds that very version encoded already (the watch cache has usually taken
-   * in the write's event by the time its answer is sent), so that the answer is not encoded again.
+   * from what was stored (see Storage.writtenEncoded), so that the answer is not encoded again.
    */
   writtenEncoded(obj: KObject): Buffer | undefined {
     const s = this.storage;
     const m = obj.metadata;
-    const rv = m?.resourceVersion;
-    if (!this.servedAsStored || !s.heldEncoded || !rv || !m.name || obj.kind !== this.info.kind) return undefined;
-    return s.heldEncoded(this.key(m.namespace ?? "", m.name), BigInt(rv));
+    if (!this.servedAsStored || !s.writtenEncoded || !m?.name || obj.kind !== this.info.kind) return undefined;
+    return s.writtenEncoded(this.key(m.namespace ?? "", m.name), obj);
   }
 
   /** A list as item JSON (see getEncoded), or undefined when there is no fast path. */

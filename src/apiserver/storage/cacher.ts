@@ -944,10 +944,14 @@ class WatchCache implements Cacher {
     return obj && itemOf(obj).item;
   }
 
-  heldEncoded(key: string, rev: bigint): Buffer | undefined {
-    if (!this.isReady) return undefined;
-    const e = this.objects.get(key);
-    return e !== undefined && e.rev === rev ? itemBytes(e) : undefined;
+  /** The entry's bytes when the write's event is in already (usually), else the store's answer. */
+  writtenEncoded(key: string, obj: KObject): Buffer | undefined {
+    const rv = obj.metadata?.resourceVersion;
+    if (this.isReady && rv) {
+      const e = this.objects.get(key);
+      if (e !== undefined && e.rev.toString() === rv) return itemBytes(e);
+    }
+    return this.store.writtenEncoded?.(key, obj);
   }
 
   async getList(prefix: string, o: ListOptions = {}): Promise<ListResult> {

@@ -74,9 +74,14 @@ const modEquals = (key: Uint8Array, rev: bigint) => ({
  * The object just written, at its revision: the writer's own object (shallow copy) unless it
  * carries what the stored form leaves out (selfLink), when the stored JSON is read back.
  */
-function asWritten(key: string, obj: KObject, data: string, rev: bigint): KObject {
-  return obj.metadata?.selfLink === undefined ? atResourceVersion(obj, rev) : decodeObject(key, data, rev);
+function asWritten(key: string, obj: KObject, data: string, value: Uint8Array, rev: bigint): KObject {
+  const out = obj.metadata?.selfLink === undefined ? atResourceVersion(obj, rev) : decodeObject(key, data, rev);
+  writtenValues.set(out, value);
+  return out;
 }
+
+/** The value each write's answer was stored as, for writtenEncoded (kept while the answer lives). */
+const writtenValues = new WeakMap<KObject, Uint8Array>();
 
 /** The kv a txn's failure branch read back (GetOnFailure), or undefined when the key is gone. */
 function failureKv(t: TxnResponse): KeyValue | undefined {
@@ -208,10 +213,11 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
       }
       const lease = o.ttlSeconds ? await leases.get(o.ttlSeconds) : 0n;
       const k = toBytes(key);
-      const t = await txn(k, 0n, [{ request: { case: "requestPut", value: { key: k, value: toBytes(data), lease } } }], false);
+      const value = toBytes(data);
+      const t = await txn(k, 0n, [{ request: { case: "requestPut", value: { key: k, value, lease } } }], false);
       if (!t.succeeded) throw storageError("KeyExists", key);
       // The caller's object as written, at its revision (no second parse of what was just encoded).
-      return asWritten(key, obj, data, t.header!.revision);
+      return asWritten(key, obj, data, value, t.header!.revision);
     } catch (e) {
       throw fromEtcdError(e, key);
     }
@@ -402,9 +408,8 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
         }
         if (o.dryRun) return decodeObject(key, data, st.rev);
         // An update keeps the key's lease (an Event keeps its TTL); a create has none.
-        const put = st.rev === 0n
-          ? { key: k, value: toBytes(data) }
-          : { key: k, value: toBytes(data), ignoreLease: true };
+        const value = toBytes(data);
+        const put = st.rev === 0n ? { key: k, value } : { key: k, value, ignoreLease: true };
         const t = await txn(k, st.rev, [{ request: { case: "requestPut", value: put } }], true);
         if (!t.succeeded) {
           st = stateOf(key, failureKv(t), ignoreNotFound);
@@ -412,7 +417,7 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
           continue;
         }
         // What was written is tryUpdate's own object: it is the answer, at the new revision.
-        return asWritten(key, ret as KObject, data, t.header!.revision);
+        return asWritten(key, ret as KObject, data, value, t.header!.revision);
       }
     } catch (e) {
       throw fromEtcdError(e, key);
@@ -485,6 +490,11 @@ export function etcd3Storage(client: EtcdClient, opts: Etcd3Options = {}): Etcd3
     get,
     getList,
     getEncoded,
+    writtenEncoded(key: string, obj: KObject): Buffer | undefined {
+      const value = writtenValues.get(obj);
+      const rv = obj.metadata.resourceVersion;
+      return value && rv ? encodeItem(key, value, BigInt(rv)).item : undefined;
+    },
     getListEncoded,
     guaranteedUpdate,
     delete: delete_,

@@ -50,10 +50,11 @@ export interface Storage {
   /** Optional fast path: get, the object as item JSON (shared: never mutate). */
   getEncoded?(key: string, opts?: GetOptions): Promise<Buffer | undefined>;
   /**
-   * Optional fast path for a write's answer: the key's item JSON if what is held for it now is
-   * version `rev` (shared: never mutate), else undefined. Never waits.
+   * Optional fast path for a write's answer: `obj`, which a create or update of `key` through this
+   * storage returned, as item JSON (shared: never mutate), made from what was stored rather than
+   * by encoding the object again; undefined when that is not known. Never waits.
    */
-  heldEncoded?(key: string, rev: bigint): Buffer | undefined;
+  writtenEncoded?(key: string, obj: KObject): Buffer | undefined;
 }
 
 export interface CreateOptions {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { KObject } from "../api/types.js";
 import { decodeObject, encodeObject } from "./codec.js";
-import { atRevision, decodeItem, encodeItem, itemOf } from "./item.js";
+import { atRevision, decodeItem, encodeItem, itemOf, metadataSpan } from "./item.js";
 
 /** What the item must be: the decoded object without apiVersion and kind. */
 function expected(value: string, rev: bigint): { obj: KObject; item: Record<string, unknown> } {
@@ -21,6 +21,10 @@ function check(value: string, rev = 42n): string {
   assert.deepEqual(Object.keys(JSON.parse(text).metadata), Object.keys(want.obj.metadata), value);
   assert.equal(it.item.toString("latin1", it.rvAt, it.rvAt + String(rev).length), String(rev));
   assert.deepEqual(decodeItem("/k", it), want.obj);
+  // metadata's value, sliced out (what a PartialObjectMetadata answer is made of).
+  const span = metadataSpan(it.item);
+  assert.ok(span, value);
+  assert.deepEqual(JSON.parse(it.item.toString("utf8", span[0], span[1])), want.obj.metadata, value);
   const later = atRevision(it, rev, 12345n);
   assert.deepEqual(JSON.parse(later.item.toString()), { ...want.item, metadata: { ...want.obj.metadata, resourceVersion: "12345" } });
   assert.equal(later.item.toString("latin1", later.rvAt, later.rvAt + 5), "12345");
@@ -66,6 +70,13 @@ describe("item JSON", () => {
       '\t{"apiVersion" : "v1" ,\r\n "metadata" : {"name":"a" , "labels" : {} } , "kind":"K"}  ',
       `{"metadata":{"name":"deep"},"d":${"[".repeat(300)}${"]".repeat(300)}}`,
     ]) check(v);
+  });
+
+  test("metadataSpan: undefined where the bytes are not plain enough to tell", () => {
+    for (const v of ['{"met\\u0061data":{}}', '{"metadata":[1]}', '[1]', '{"a":tru,"metadata":{}}', '{"a":1}', ""]) {
+      assert.equal(metadataSpan(Buffer.from(v)), undefined, v);
+    }
+    assert.deepEqual(metadataSpan(Buffer.from('{"a":{"metadata":{"x":1}},"metadata":{"y":2}}')), [37, 44]);
   });
 
   test("values that are not JSON objects: decodeObject's error", () => {

@@ -276,6 +276,39 @@ function scan(b: Uint8Array): void {
 }
 
 /**
+ * Where the top-level `metadata` object lies in item JSON ([start, end) of its value), or
+ * undefined when the bytes are not plain enough to say (the caller then encodes the object).
+ */
+export function metadataSpan(b: Uint8Array): [number, number] | undefined {
+  const end = b.length;
+  try {
+    let i = 0;
+    while (isWs(b[i])) i++;
+    if (b[i++] !== 0x7b) return undefined;
+    for (;;) {
+      while (isWs(b[i])) i++;
+      if (b[i] !== 0x22) return undefined;
+      const ks = i;
+      const ke = skipString(b, i, end);
+      if (ke < 0) return undefined;
+      const isMeta = keyIs(b, ks, ke, '"metadata"');
+      i = ke;
+      while (isWs(b[i])) i++;
+      if (b[i++] !== 0x3a) return undefined;
+      while (isWs(b[i])) i++;
+      const vs = i;
+      i = skipValue(b, i, end);
+      if (isMeta) return b[vs] === 0x7b ? [vs, i] : undefined;
+      while (isWs(b[i])) i++;
+      if (b[i++] !== 0x2c) return undefined;
+    }
+  } catch (e) {
+    if (e === notFast) return undefined;
+    throw e;
+  }
+}
+
+/**
  * The item JSON of a stored value at revision `rev`. Throws `unable to decode <key>: ...` for
  * values that are not JSON objects (as decodeObject).
  */
