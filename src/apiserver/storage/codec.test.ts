@@ -22,6 +22,16 @@ describe("codec", () => {
     const keys = ["/a/\u{1F600}", "/a/\uFFFD", "/a/b", "/a/", "/a/ab", "/a"];
     const bytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     assert.deepEqual([...keys].sort(compareKeys), bytes);
+    // Random pairs over ASCII, Latin-1, BMP chars below and above the surrogates, and astral ones.
+    const alphabet = ["a", "b", "/", "-", "\u00e9", "\u4e2d", "\ud7ff", "\ue000", "\uffff", "\u{10000}", "\u{1F600}"];
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const key = (): string => "/registry/x/" + Array.from({ length: rnd(6) }, () => alphabet[rnd(alphabet.length)]).join("");
+    for (let i = 0; i < 3000; i++) {
+      const a = key();
+      const b = rnd(4) === 0 ? a : key();
+      assert.equal(Math.sign(compareKeys(a, b)), Buffer.compare(Buffer.from(a), Buffer.from(b)), JSON.stringify([a, b]));
+    }
     assert.deepEqual([...prefixEnd(Buffer.from("/a/"))], [...Buffer.from("/a0")]);
     assert.deepEqual([...prefixEnd(Uint8Array.of(0x61, 0xff))], [0x62]);
   });

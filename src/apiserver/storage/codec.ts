@@ -104,9 +104,15 @@ export const asPrefix = (key: string): string => (key.endsWith("/") ? key : key 
 /** UTF-16 code unit -> a rank whose order is code point (and so UTF-8 byte) order. */
 const rank = (c: number): number => (c >= 0xd800 && c <= 0xdfff ? c + 0x2000 : c >= 0xe000 ? c - 0x800 : c);
 
+/** A char whose UTF-16 order may differ from its UTF-8 order (a surrogate, or U+E000 and above). */
+const wide = /[\ud800-\uffff]/;
+
 /** Compares keys in etcd's order (UTF-8 bytes), which differs from `<` only around surrogates. */
 export function compareKeys(a: string, b: string): number {
   if (a === b) return 0;
+  // The engine's own compare (~4x faster than the loop below on kube's long shared prefixes; the
+  // watch cache's BTree runs it for every lookup) where the two orders cannot differ.
+  if (!wide.test(a) && !wide.test(b)) return a < b ? -1 : 1;
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
