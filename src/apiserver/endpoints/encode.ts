@@ -124,6 +124,18 @@ export function partialMetadata(obj: KObject, version: string): Record<string, u
   return { kind: "PartialObjectMetadata", apiVersion: `meta.k8s.io/${version}`, metadata: obj.metadata };
 }
 
+const partialHeads = new Map<string, Buffer>();
+/** partialMetadata's JSON up to its metadata's value, for a metadata JSON spliced in after it. */
+export function partialMetadataHead(version: string): Buffer {
+  let b = partialHeads.get(version);
+  if (b === undefined) {
+    const text = JSON.stringify(partialMetadata({ metadata: {} }, version));
+    b = Buffer.from(text.slice(0, text.length - "{}}".length));
+    if (partialHeads.size < 8) partialHeads.set(version, b);
+  }
+  return b;
+}
+
 export type IncludeObject = "None" | "Metadata" | "Object";
 
 /** A meta.k8s.io Table of objects, as kube's TableConvertor makes it. */

@@ -17,7 +17,7 @@ import type { Predicate, Storage, WatchEvent } from "../storage/interface.js";
 import { isCachedWatchEvent, type Cacher, type CachedWatchEvent, type EncodedListStream, type ItemEncoding } from "../storage/cacher.js";
 import { metadataSpan } from "../storage/item.js";
 import { ENVELOPE_TAIL, encodeItem, encodeWatchEvent, hasProtobufType, listHead, listOfItems, objectHead, PROTOBUF_MEDIA_TYPE, watchFrame } from "../protobuf/index.js";
-import { decodeBody, encodeBody, isObject, mediaType, partialMetadata, readBody, send, sendStatus, toApiError, toTable, type IncludeObject } from "./encode.js";
+import { decodeBody, encodeBody, isObject, mediaType, partialMetadata, partialMetadataHead, readBody, send, sendStatus, toApiError, toTable, type IncludeObject } from "./encode.js";
 import { negotiate, negotiateStatus, type Conversion, type Negotiated, type NegotiateOptions } from "./negotiate.js";
 
 /**
@@ -306,23 +306,28 @@ function listKind(store: ResourceStore): string {
   return `${store.info.kind}List`;
 }
 
+/** An object's item JSON (the storage's encoded form, see typeHeader) sent as the object. */
+function sendItem(res: ServerResponse, code: number, store: ResourceStore, item: Buffer, contentType: string, headers?: Record<string, string>): void {
+  send(res, code, Buffer.concat([store.typeHeader, item.subarray(1), newline]), contentType, headers);
+}
+
 /**
  * Writes a write's answer (the object storage returned): from the bytes it was stored as, when
- * plain JSON is asked for and the storage knows them; else as writeObject. A dry run's answer is
- * never stored, and its resourceVersion is that of the object it would have replaced.
+ * plain JSON (or its PartialObjectMetadata) is asked for and the storage knows them; else as
+ * writeObject.
  */
-function writeWritten(res: ServerResponse, code: number, obj: KObject, dryRun: boolean, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
+function writeWritten(res: ServerResponse, code: number, obj: KObject, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
   const metadataOnly = neg.conversion === "PartialObjectMetadata";
-  if (!dryRun && neg.encoding === "json" && !neg.pretty && (!neg.conversion || metadataOnly)) {
+  if (neg.encoding === "json" && !neg.pretty && (!neg.conversion || metadataOnly)) {
     const item = store.writtenEncoded(obj);
     if (item && !metadataOnly) {
-      send(res, code, Buffer.concat([store.typeHeader, item.subarray(1), newline]), neg.contentType, headers);
+      sendItem(res, code, store, item, neg.contentType, headers);
       return;
     }
     // What kube's metadata client asks of writes (the loop's nodes and controllers do too).
     const span = item && metadataSpan(item);
     if (span) {
-      send(res, code, Buffer.concat([partialHead(neg.convVersion), item.subarray(span[0], span[1]), closeLine]), neg.contentType, headers);
+      send(res, code, Buffer.concat([partialMetadataHead(neg.convVersion), item.subarray(span[0], span[1]), closeLine]), neg.contentType, headers);
       return;
     }
   }
@@ -330,16 +335,6 @@ function writeWritten(res: ServerResponse, code: number, obj: KObject, dryRun: b
 }
 
 const closeLine = Buffer.from("}\n");
-const partialHeads = new Map<string, Buffer>();
-/** A PartialObjectMetadata's JSON up to its metadata's value (partialMetadata's member order). */
-function partialHead(version: string): Buffer {
-  let b = partialHeads.get(version);
-  if (b === undefined) {
-    b = Buffer.from(`{"kind":"PartialObjectMetadata","apiVersion":${JSON.stringify(`meta.k8s.io/${version}`)},"metadata":`);
-    if (partialHeads.size < 8) partialHeads.set(version, b);
-  }
-  return b;
-}
 
 /** Writes one object in the negotiated form (object, Table, PartialObjectMetadata). */
 function writeObject(res: ServerResponse, code: number, obj: unknown, neg: Negotiated, store: ResourceStore, deps: HandlerDeps, query: URLSearchParams, headers?: Record<string, string>): void {
@@ -427,7 +422,7 @@ export async function handleResource(
           // The storage's encoded form, sent without decoding and encoding it again.
           const item = await store.getEncoded(ns, info.name, rv);
           if (item) {
-            send(res, 200, Buffer.concat([store.typeHeader, item.subarray(1), newline]), neg.contentType);
+            sendItem(res, 200, store, item, neg.contentType);
             return;
           }
         }
@@ -454,7 +449,7 @@ export async function handleResource(
         const obj = await readObject(req, store, query, deps, warnings);
         const created = await store.create(ns, obj, { dryRun, fieldManager: managerOf(req, query, "CreateOptions") });
         warnings.push(...(store.strategy.warningsOnCreate?.(created) ?? []));
-        writeWritten(res, 201, created, dryRun, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, 201, created, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "update": {
@@ -466,7 +461,7 @@ export async function handleResource(
         const fieldManager = managerOf(req, query, "UpdateOptions");
         const opts = sub ? { dryRun, subresource: sub, fieldManager } : { dryRun, fieldManager };
         const result = await store.update(ns, info.name, obj, opts);
-        writeWritten(res, result.created ? 201 : 200, result.obj, dryRun, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "patch": {
@@ -475,7 +470,7 @@ export async function handleResource(
         const dryRun = dryRunOf(query);
         const warnings: string[] = [];
         const result = await patch(store, ns, info.name, req, query, dryRun, deps, warnings, sub);
-        writeWritten(res, result.created ? 201 : 200, result.obj, dryRun, neg, store, deps, query, warningHeader(warnings));
+        writeWritten(res, result.created ? 201 : 200, result.obj, neg, store, deps, query, warningHeader(warnings));
         return;
       }
       case "delete": {

@@ -947,7 +947,7 @@ class WatchCache implements Cacher {
   /** The entry's bytes when the write's event is in already (usually), else the store's answer. */
   writtenEncoded(key: string, obj: KObject): Buffer | undefined {
     const rv = obj.metadata?.resourceVersion;
-    if (this.isReady && rv) {
+    if (this.isReady && rv && this.answers.has(obj)) {
       const e = this.objects.get(key);
       if (e !== undefined && e.rev.toString() === rv) return itemBytes(e);
     }
@@ -1249,6 +1249,12 @@ class WatchCache implements Cacher {
   }
 
   /**
+   * Answers of this cache's own writes that were stored, not dry runs (whose answer carries the
+   * resourceVersion of the object it would have replaced): what writtenEncoded may answer for.
+   */
+  private readonly answers = new WeakSet<KObject>();
+
+  /**
    * The cached object saves the store its first read when it is current (kube does the same):
    * the shared decoded object when there is one (a write's own, offerWritten), else a private
    * decoding the writer may change in place, not remembered (the entry is about to be replaced).
@@ -1276,6 +1282,7 @@ class WatchCache implements Cacher {
    * succession), its readers and its watchers then parse nothing.
    */
   private offerWritten(key: string, obj: KObject): void {
+    this.answers.add(obj);
     if (this.decodedMax <= 0 || !this.isReady || !this.covers(key)) return;
     const rv = obj.metadata?.resourceVersion;
     if (typeof rv !== "string" || !/^[1-9][0-9]*$/.test(rv)) return;
