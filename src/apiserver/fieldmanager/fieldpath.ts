@@ -209,6 +209,20 @@ export function deserializePE(s: string): PathElement | undefined {
   }
 }
 
+/**
+ * The field element for a name, shared: elements are never mutated, and a create's walk would
+ * otherwise allocate one per member it visits. Names beyond the first 4,096 are not kept.
+ */
+const fieldPEs = new Map<string, { field: string }>();
+export function fieldPE(name: string): { field: string } {
+  let pe = fieldPEs.get(name);
+  if (pe === undefined) {
+    pe = { field: name };
+    if (fieldPEs.size < 4096) fieldPEs.set(name, pe);
+  }
+  return pe;
+}
+
 export function sortKeyFields(fields: KeyField[]): KeyField[] {
   return fields.sort((a, b) => compareStrings(a.name, b.name));
 }

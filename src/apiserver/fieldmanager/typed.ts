@@ -1,5 +1,5 @@
 import {
-  childSet, comparePE, emptySet, has, insert, isEmpty, peId, peString, serializePE, sortKeyFields, valuesEqual,
+  childSet, comparePE, emptySet, fieldPE, has, insert, isEmpty, peId, peString, serializePE, sortKeyFields, valuesEqual,
   type FieldSet, type FieldsV1, type Path, type PathElement,
 } from "./fieldpath.js";
 import type { Atom, ListType, MapType, Scalar, TypeRef, TypeSystem } from "./schema.js";
@@ -131,7 +131,7 @@ export function listItemPE(types: TypeSystem, list: ListType, item: Json): PathE
       if (def === undefined) throw new Error(`associative list with keys has an element that omits key field ${JSON.stringify(name)} (and doesn't have default value)`);
       fields.push({ name, value: def });
     }
-    return { key: sortKeyFields(fields) };
+    return { key: fields.length > 1 ? sortKeyFields(fields) : fields };
   }
   if (isObj(item)) throw new Error("associative list without keys has an element that's a map type");
   if (Array.isArray(item)) throw new Error("not supported: associative list with lists as elements");
@@ -193,10 +193,12 @@ export function validate(t: Typed, v: Json, allowDuplicates = false, validSiblin
         errs.push({ path: here(), message: `expected list, got ${goValue(val)}` });
         return;
       }
-      const seen = a.list.relationship === "associative" ? new Set<string>() : undefined;
+      const associative = a.list.relationship === "associative";
+      // Duplicates are looked for only where they can be, and are errors.
+      const seen = associative && !allowDuplicates && val.length > 1 ? new Set<string>() : undefined;
       for (let i = 0; i < val.length; i++) {
         let pe: PathElement;
-        if (!seen) pe = { index: i };
+        if (!associative) pe = { index: i };
         else {
           try {
             pe = listItemPE(t.types, a.list, val[i]);
@@ -204,9 +206,11 @@ export function validate(t: Typed, v: Json, allowDuplicates = false, validSiblin
             errs.push({ path: here(), message: `element ${i}: ${(e as Error).message}` });
             return;
           }
-          const id = peId(pe);
-          if (seen.has(id) && !allowDuplicates) errs.push({ path: here(), message: `duplicate entries for key ${peString(pe)}` });
-          seen.add(id);
+          if (seen) {
+            const id = peId(pe);
+            if (seen.has(id)) errs.push({ path: here(), message: `duplicate entries for key ${peString(pe)}` });
+            seen.add(id);
+          }
         }
         segs.push(pe);
         walk(a.list.element, val[i]);
@@ -336,7 +340,7 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
       const m = a.map;
       if (lm) {
         for (const k in lm) {
-          path.push({ field: k });
+          path.push(fieldPE(k));
           walk(fieldType(m, k) ?? opaque, lm[k], rm?.[k]);
           path.pop();
         }
@@ -344,7 +348,7 @@ export function compare(t: Typed, lhs: Json, rhs: Json): Comparison {
       if (rm) {
         for (const k in rm) {
           if (lm && k in lm) continue;
-          path.push({ field: k });
+          path.push(fieldPE(k));
           walk(fieldType(m, k) ?? opaque, undefined, rm[k]);
           path.pop();
         }
@@ -444,10 +448,10 @@ export function changedFieldsV1(t: Typed, lhs: Json, rhs: Json, ignore?: FieldSe
       }
       const m = a.map;
       if (rm) {
-        if (lm) for (const k in lm) walk(node, { field: k }, fieldType(m, k) ?? opaque, lm[k], rm[k], ig, st);
+        if (lm) for (const k in lm) walk(node, fieldPE(k), fieldType(m, k) ?? opaque, lm[k], rm[k], ig, st);
         for (const k in rm) {
           if (lm && k in lm) continue;
-          walk(node, { field: k }, fieldType(m, k) ?? opaque, undefined, rm[k], ig, st);
+          walk(node, fieldPE(k), fieldType(m, k) ?? opaque, undefined, rm[k], ig, st);
         }
       }
       return false;
@@ -469,6 +473,12 @@ export function changedFieldsV1(t: Typed, lhs: Json, rhs: Json, ignore?: FieldSe
   };
   // compare's compareListItems, for added and modified only.
   const changedItems = (node: ChangedNode, list: ListType, l: Json[], r: Json[], ig: FieldSet | undefined, st: FieldSet | undefined): void => {
+    if (l.length === 0 && r.length === 1) {
+      // A new list of one item (a create's usual case): no index to build.
+      const pe = safePE(t, list, r[0]);
+      if (pe) walk(node, pe, list.element, undefined, r[0], ig, st);
+      return;
+    }
     const { order, lv, rv } = indexItems(t, list, l, r);
     for (const { pe, id } of order) {
       const ls = lv.get(id);
