@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Builds definitions.ts, the schema data kplane's OpenAPI documents are made from.
 //
-// Sources, both maintained elsewhere:
+// Sources, all maintained elsewhere:
 // - @kubernetes/client-node's generated models: property names, wire names, types and formats
 //   (getAttributeTypeMap), descriptions (the .d.ts doc comments), and required-ness (a property
 //   without `?` in the .d.ts is required); and its generated API classes: which group/version
 //   serves which kind, and the descriptions of the query parameters.
+// - kubernetes-models' interfaces (.d.ts doc comments): the descriptions of properties typed by
+//   another definition (metadata, spec, template, ...), which client-node does not carry.
 // - markers.txt, kept by hand: what no package carries (patch strategies and merge keys, list,
 //   map and struct types, Quantity/RawExtension-typed fields that client-node flattens, and what
 //   client-node, generated from Kubernetes 1.34, has that 1.32 does not serve).
@@ -180,6 +182,52 @@ export async function readModels() {
 /** Model classes a client-node type string mentions ("Array<V1Container>" -> ["V1Container"]). */
 function classesIn(type, models) {
   return [...type.matchAll(/\w+/g)].map((m) => m[0]).filter((t) => models.has(t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// kubernetes-models: the descriptions of fields whose type is another definition
+
+/**
+ * client-node's .d.ts documents no property typed by another model (metadata, spec, template,
+ * ...): kube's spec describes those at the property, beside the $ref. kubernetes-models (and
+ * @kubernetes-models/apimachinery for meta types) keeps them in its interfaces' doc comments.
+ * Returns definition name -> property -> description, for every definition it documents.
+ */
+export function readRefDescriptions() {
+  const dirs = ["kubernetes-models", "@kubernetes-models/apimachinery"].map((p) => dirname(require.resolve(`${p}/package.json`)));
+  /** "io.k8s.api.core.v1.Pod" as kubernetes-models names its interface alias: "IoK8sApiCoreV1Pod". */
+  const out = new Map();
+  const visit = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules" && e.name !== "_schemas") visit(path);
+      } else if (e.name.endsWith(".d.ts")) readModelDts(path, out);
+    }
+  };
+  for (const d of dirs) visit(d);
+  return out;
+}
+
+function readModelDts(path, out) {
+  const src = readFileSync(path, "utf8");
+  // `export { IPod as IIoK8sApiCoreV1Pod, ... }`: the interface and its full name.
+  const alias = /export (?:type )?\{ (I\w+) as I(\w+)/.exec(src);
+  if (!alias) return;
+  const body = new RegExp(`export interface ${alias[1]}\\b[^{]*\\{\\n([\\s\\S]*?)\\n\\}`).exec(src);
+  if (!body) return;
+  const props = new Map();
+  for (const m of body[1].matchAll(/ {4}\/\*\*\n((?: {5}\*.*\n)+) {5}\*\/\n {4}"([^"]+)"\??:/g)) {
+    const lines = m[1].split("\n").filter((l) => l !== "").map((l) => l.replace(/^ {5}\* ?/, ""));
+    // Markdown asterisks are escaped in the comments (`\*`), as `*/` would end them.
+    props.set(m[2], lines.join("\n").replace(/\\\*/g, "*").replace(/\*\\\//g, "*/"));
+  }
+  out.set(alias[2], props);
+}
+
+/** A definition name as kubernetes-models spells it: "io.k8s.kube-aggregator.pkg" -> "IoK8sKubeAggregatorPkg". */
+function modelsAlias(def) {
+  return def.split(/[.-]/).map((s) => s[0].toUpperCase() + s.slice(1)).join("");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,6 +407,7 @@ function sorted(v) {
 export async function generate(markersText) {
   const ops = readApis();
   const models = await readModels();
+  const refDescriptions = readRefDescriptions();
   const { byDef, sections } = readMarkers(markersText);
   const pinned = (sections.package ?? []).map((l) => {
     const [cls, short] = l.split(/\s+/);
@@ -430,7 +479,12 @@ export async function generate(markersText) {
       const fm = markers?.fields.get(a.baseName) ?? {};
       const p = fm.type ? schemaOfShorthand(fm.type, pkg) : schemaOf(a.type, a.format, names);
       const doc = model.props.get(a.name);
-      if (doc?.description) p.description = doc.description;
+      // A property typed by another definition is described by kubernetes-models where it
+      // documents the definition: client-node has nothing there, or the type's own text
+      // (Quantity, IntOrString, Time: the fields markers.txt types).
+      const documented = p.$ref ? refDescriptions.get(modelsAlias(def)) : undefined;
+      const description = documented ? documented.get(a.baseName) : doc?.description;
+      if (description) p.description = description;
       applyFieldMarkers(p, fm, `${def}.${a.baseName}`);
       properties[a.baseName] = p;
       if ((doc && !doc.optional) || "required" in fm) required.push(a.baseName);

@@ -108,9 +108,10 @@ test("v3 documents are self-contained and carry what kubectl reads", () => {
   const apps = parse(o.v3("apis/apps/v1"));
   const schemas = (apps.components as Json).schemas as Record<string, Json>;
   assert.deepEqual(schemas["io.k8s.api.apps.v1.Deployment"]!["x-kubernetes-group-version-kind"], [{ group: "apps", kind: "Deployment", version: "v1" }]);
-  // A $ref with a patch strategy is wrapped, as kube-openapi does.
+  // A $ref with siblings (a patch strategy, the field's description) is wrapped, as kube-openapi does.
   assert.deepEqual((schemas["io.k8s.api.apps.v1.DeploymentSpec"]!.properties as Json).strategy, {
     allOf: [{ $ref: "#/components/schemas/io.k8s.api.apps.v1.DeploymentStrategy" }],
+    description: "The deployment strategy to use to replace existing pods with new ones.",
     "x-kubernetes-patch-strategy": "retainKeys",
   });
   assert.deepEqual(schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]!.oneOf, [{ type: "integer" }, { type: "string" }]);
