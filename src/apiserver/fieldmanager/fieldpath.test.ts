@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  comparePE, deserializePE, difference, fromFieldsV1, intersection, paths, pathString, recursiveDifference, serializePE, setOf,
+  comparePE, deserializePE, difference, fromFieldsV1, goJSON, intersection, paths, pathString, recursiveDifference, serializePE, setOf,
   toFieldsV1, union, type Path, type PathElement,
 } from "./fieldpath.js";
 
@@ -65,4 +65,15 @@ test("set algebra", () => {
   assert.deepEqual(paths(difference(a, b)).map(pathString), [".a", ".b.d"]);
   // A member of b takes everything below it.
   assert.deepEqual(paths(recursiveDifference(a, b)).map(pathString), [".a"]);
+});
+
+test("goJSON writes strings as Go's encoding/json does, plain ones included", () => {
+  // Go: JSON with <, >, & and U+2028/9 escaped as \u00XX; the plain-string shortcut must agree.
+  const general = (v: string) => JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  for (let c = 0; c < 0x2100; c++) {
+    const s = `a${String.fromCharCode(c)}b`;
+    assert.equal(goJSON(s), general(s), `U+${c.toString(16)}`);
+  }
+  for (const s of ["", "app", "a b", 'say "hi"', "C:\\x", "a<b>&c", "\u2028", "ünïcode", "\n\t"]) assert.equal(goJSON(s), general(s), JSON.stringify(s));
+  assert.equal(goJSON("a&b"), '"a\\u0026b"');
 });

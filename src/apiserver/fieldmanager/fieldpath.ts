@@ -166,10 +166,13 @@ export function pathString(p: Path): string {
   return p.map(peString).join("");
 }
 
+/** Strings both encoders write as they are, in quotes: printable ASCII but the quote, backslash, `<`, `>` and `&`. */
+const PLAIN = /^[ !#-%'-;=?-[\]-~]*$/;
+
 /** JSON as Go's encoding/json writes it: sorted object keys, `<`, `>`, `&` escaped. */
 export function goJSON(v: unknown): string {
   if (v === null || v === undefined) return "null";
-  if (typeof v === "string") return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  if (typeof v === "string") return PLAIN.test(v) ? `"${v}"` : JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   if (typeof v === "number") return Number.isFinite(v) ? JSON.stringify(v) : "null";
   if (typeof v === "boolean") return String(v);
   if (Array.isArray(v)) return `[${v.map(goJSON).join(",")}]`;

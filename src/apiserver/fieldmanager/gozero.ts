@@ -22,11 +22,64 @@ function zeroFacts(): Map<string, [string, string][]> {
 
 const scalarZero: Record<string, unknown> = { z: null, s: "", n: 0, b: false, d: "0s", q: "0" };
 
+/** A switch for the test that checks the skipped walks against full ones. */
+export const shapeSkips = { on: true };
+
+/** Per type system and named type: whether some type reachable from it has always-written fields. */
+const shapedNames = new WeakMap<TypeSystem, Map<string, boolean>>();
+/** The same per reference object (a walk meets the same references again and again). */
+const shapedRefs = new WeakMap<TypeRef, boolean>();
+
+/**
+ * Whether a value of type `tr` can lack a field Go always writes, anywhere inside it: labels,
+ * string lists, quantities and most leaves cannot, and goShape need not walk them.
+ */
+export function mayNeedShape(types: TypeSystem, tr: TypeRef): boolean {
+  const known = shapedRefs.get(tr);
+  if (known !== undefined) return known;
+  let names = shapedNames.get(types);
+  if (!names) shapedNames.set(types, (names = new Map()));
+  const r = needsShape(types, tr, names, new Set());
+  shapedRefs.set(tr, r);
+  return r;
+}
+
+function needsShape(types: TypeSystem, tr: TypeRef, names: Map<string, boolean>, visiting: Set<string>): boolean {
+  const name = refName(tr);
+  if (name !== undefined) {
+    const known = names.get(name);
+    if (known !== undefined) return known;
+    // A cycle (JSONSchemaProps, free-form values): say yes; walking is always right. A "no" is
+    // only ever concluded from children that were all "no", so it never rests on this guess.
+    if (visiting.has(name)) return true;
+    visiting.add(name);
+  }
+  const atom = types.resolve(tr);
+  let r = name !== undefined && zeroFacts().has(name);
+  if (!r && atom?.list) r = needsShape(types, atom.list.element, names, visiting);
+  const m = atom?.map;
+  if (!r && m && m.relationship !== "atomic") {
+    for (const f of m.fields?.values() ?? []) {
+      if (needsShape(types, f.type, names, visiting)) {
+        r = true;
+        break;
+      }
+    }
+    if (!r && m.element) r = needsShape(types, m.element, names, visiting);
+  }
+  if (name !== undefined) {
+    visiting.delete(name);
+    names.set(name, r);
+  }
+  return r;
+}
+
 /**
  * `v` (of type `tr`) with Go's always-written fields filled in: `v` itself where nothing is
  * missing, else a copy sharing the unchanged parts. Callers read the result and never write it.
  */
 export function goShape(types: TypeSystem, tr: TypeRef, v: unknown): unknown {
+  if (typeof v !== "object" || v === null || (shapeSkips.on && !mayNeedShape(types, tr))) return v;
   if (Array.isArray(v)) {
     const el = types.resolve(tr)?.list?.element;
     if (!el) return v;
