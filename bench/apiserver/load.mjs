@@ -3,6 +3,7 @@
 // All request bytes are built before the clock starts; connections are opened (TLS handshakes
 // done) before it too.
 import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Conn, openWatch, rawRequest, summarize } from "./client.mjs";
 import { podJSON, podName } from "./pod.mjs";
 import { cpuSeconds, schedSeconds } from "./proc.mjs";
@@ -302,6 +303,10 @@ const workloads = {
       names.push(name);
       reqs.push(rawRequest("POST", podsPath(spec.ns), hostHeader, podJSON(spec.ns, name, i)));
     }
+    // The load process's own event-loop delay over the window: a stall here delays every
+    // event it reads and every create it times, whatever the server did.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const r = await measured(async () => {
       const createLat = [];
       const idle = [...conns];
@@ -340,9 +345,11 @@ const workloads = {
       const how = await Promise.race([allReceived.then(() => "ok"), timeout, ...watches.map((w) => w.ended.then(() => "watch ended"))]);
       return { createLat, createErrors, outcome: how };
     });
+    loopDelay.disable();
     watches.forEach((w) => w.close());
     conns.forEach((c) => c.close());
     return {
+      clientLoopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e4) / 100, max: Math.round(loopDelay.max / 1e4) / 100 },
       watchers: spec.watchers, creates: spec.count, rate: spec.rate, events: received, expected: total, unknown,
       createErrors: r.createErrors, outcome: r.outcome, wallS: r.wallS, clientCpuS: r.clientCpuS, serverCpuS: r.serverCpuS, serverWaitS: r.serverWaitS,
       latency: summarize(lat), createLatency: summarize(r.createLat),

@@ -17,6 +17,26 @@ export async function freePort() {
   return port;
 }
 
+/**
+ * The store's WAL fdatasync histogram (etcd_disk_wal_fsync_duration_seconds, cumulative counts by
+ * upper bound in seconds) from its /metrics, served where `--etcd-listen-client-urls` put it.
+ */
+export async function walFsyncs(storeUrl) {
+  const text = await (await fetch(`${storeUrl}/metrics`)).text();
+  const buckets = new Map();
+  for (const m of text.matchAll(/^etcd_disk_wal_fsync_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) buckets.set(m[1] === "+Inf" ? Infinity : Number(m[1]), Number(m[2]));
+  return buckets;
+}
+
+/** Between two walFsyncs readings: how many fdatasyncs, how many over `slowS`, and the bound of the slowest. */
+export function fsyncsBetween(before, after, slowS = 0.008) {
+  const count = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  const upTo = (le) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const slowestMs = bounds.find((le) => upTo(le) === count);
+  return { count, slow: count - upTo(slowS), slowestMs: slowestMs === undefined || slowestMs === Infinity ? undefined : Math.round(slowestMs * 1000) };
+}
+
 /** The command line that runs `kplane up`: the built bundle, or the sources through tsx. */
 export function upCommand(root, o) {
   const node = [...(o.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfDir] : []),
@@ -24,7 +44,8 @@ export function upCommand(root, o) {
   // o.entry: another bundle than dist/kplane.mjs (bench/apiserver/memory.mjs --entry).
   const entry = o.fromSource ? ["--import", "tsx", join(root, "src", "cli", "main.ts")] : [o.entry ?? join(root, "bin", "kplane.mjs")];
   // The API server alone: a control loop would schedule and run the benchmark's pods.
-  return [...node, ...entry, "up", "--no-control-loop", "--data-dir", o.dataDir, "--secure-port", String(o.port ?? 0)];
+  // o.upArgs: more `kplane up` flags (e.g. --etcd-listen-client-urls, to read the store's /metrics).
+  return [...node, ...entry, "up", "--no-control-loop", "--data-dir", o.dataDir, "--secure-port", String(o.port ?? 0), ...(o.upArgs ?? [])];
 }
 
 /**
@@ -114,6 +135,8 @@ export async function startUp(root, o = {}) {
     dataDir,
     target: { host: u.hostname, port, ...files },
     log: () => log,
+    /** What the server printed on stdout (with --trace-gc among the node flags: its GC trace). */
+    stdout: () => out,
     /** With `probe`: the server's heap figures before and after a full GC (see probe.mjs). */
     async heap() {
       rmSync(probeFile, { force: true });
