@@ -352,6 +352,35 @@ for (const bname of backendNames) {
       assert.ok(s.hotBytes <= hotBytes && (hotBytes === 0 || s.hotBytes > hotBytes / 2), `hot ${s.hotBytes}`);
     });
 
+    test("hot item JSON sits in slabs within the budget; bytes handed out stay as they were after their slab goes", async () => {
+      const { c, p } = await fresh({ hotBytes: 40_000 });
+      const key = (i: number) => `${p}default/s-${String(i).padStart(4, "0")}`;
+      const make = (i: number) => pod(`s-${String(i).padStart(4, "0")}`, { app: "slab", n: String(i) }, { spec: { containers: [{ name: "c", image: `img:${i}` }], nodeName: `node-${i % 3}` } });
+      let last = await store.create(key(0), make(0));
+      for (let i = 1; i < 5; i++) last = await store.create(key(i), make(i));
+      while (c.resourceVersion < rvOf(last)) await sleep(5);
+      // Item JSON handed out while its entries are hot: views on the first slab.
+      const early = (await c.getListEncoded(p, { resourceVersion: "0" })).items;
+      const earlyText = early.map((b) => b.toString());
+      // Ten times the budget goes through; some entries are replaced or deleted on the way.
+      for (let i = 5; i < 400; i++) {
+        last = await store.create(key(i), make(i));
+        if (i % 5 === 0) last = await store.guaranteedUpdate(key(i - 3), (cur) => ({ ...cur!, metadata: { ...cur!.metadata, labels: { app: "slab", moved: "yes" } } }));
+        if (i % 11 === 0) last = await store.delete(key(i - 7));
+      }
+      while (c.resourceVersion < rvOf(last)) await sleep(5);
+      assert.deepEqual(early.map((b) => b.toString()), earlyText);
+      const want = await store.getList(p, { resourceVersion: "" });
+      const strip = (o: KObject): Record<string, unknown> => {
+        const { apiVersion: _a, kind: _k, ...rest } = o;
+        return rest;
+      };
+      assert.deepEqual((await c.getListEncoded(p, { resourceVersion: "0" })).items.map((b) => JSON.parse(b.toString())), want.items.map(strip));
+      for (const o of want.items) assert.deepEqual(await c.get(`${p}default/${o.metadata.name}`, { resourceVersion: "0" }), o);
+      const s = c.stats();
+      assert.ok(s.hotBytes <= 40_000 && s.hotBytes > 20_000, `hot ${s.hotBytes}`);
+    });
+
     test("bookmarks for watchers that allow them; objects handed out are frozen", async () => {
       const { c, p } = await fresh({ bookmarkIntervalMs: 100 });
       const withB = record(c.watch(p, { resourceVersion: "0", recursive: true, allowBookmarks: true }));

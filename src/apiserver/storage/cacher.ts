@@ -185,48 +185,90 @@ function sumLengths(items: readonly Uint8Array[]): number {
   return n;
 }
 
-/** What a hot entry costs beside its bytes (a Buffer and its ArrayBuffer). */
-const HOT_OVERHEAD = 200;
+/** What a hot entry costs beside its bytes (the Buffer view on its slab). */
+const VIEW_OVERHEAD = 100;
+/** What a slab costs beside its bytes (its Buffer and ArrayBuffer). */
+const SLAB_OVERHEAD = 200;
+
+interface Slab {
+  buf: Buffer;
+  used: number;
+  /** The entries given bytes here (some may have lost them since: replaced, deleted). */
+  entries: Entry[];
+}
 
 /**
  * The entries whose item JSON is also kept as it is: the last ones ingested, within a byte
- * budget. The oldest lose theirs first; entries replaced or deleted lose it at once.
+ * budget. Their bytes are copied side by side into slabs (~1/8 of the budget, at most 1 MiB),
+ * not each into an ArrayBuffer of its own: V8 sweeps every ArrayBuffer in each full GC, and
+ * ~10,000 of them made ~5 ms of its pause. When the slabs exceed the budget the oldest goes, and
+ * its entries lose their bytes; an entry replaced or deleted loses its at once (the slab keeps
+ * the space until it goes). A Buffer handed out stays valid: a slab's bytes are never rewritten.
  */
 class Hot {
-  private queue: Entry[] = [];
-  private head = 0;
-  private count = 0;
+  private slabs: Slab[] = [];
+  private readonly slabSize: number;
+  /** Entries that lost their bytes while their slab stays (swept out of the slabs' lists now and then). */
+  private dropped = 0;
+  private kept = 0;
   bytes = 0;
 
-  constructor(readonly budget: number) {}
+  constructor(readonly budget: number) {
+    this.slabSize = Math.max(4096, Math.min(1 << 20, Math.floor(budget / 8)));
+  }
 
-  /** Keeps `item` (a Buffer of its own, never changed) as e's raw bytes, if the budget allows. */
-  add(e: Entry, item: Buffer): void {
-    const cost = item.length + HOT_OVERHEAD;
-    if (cost > this.budget) return;
-    e.raw = item;
-    this.bytes += cost;
-    this.count++;
-    this.queue.push(e);
-    while (this.bytes > this.budget && this.head < this.queue.length) this.drop(this.queue[this.head++]!);
-    // The queue keeps entries that lost their bytes since (replaced, deleted): sweep them out.
-    if (this.queue.length - this.head > 2 * this.count + 1024) {
-      this.queue = this.queue.slice(this.head).filter((x) => x.raw !== undefined);
-      this.head = 0;
+  /** Keeps a copy of `item` as e's raw bytes, if the budget allows. */
+  add(e: Entry, item: Uint8Array): void {
+    const n = item.length;
+    if (n + SLAB_OVERHEAD + VIEW_OVERHEAD > this.budget) return;
+    let s = this.slabs[this.slabs.length - 1];
+    if (s === undefined || s.used + n > s.buf.length) {
+      const size = Math.max(n, this.slabSize);
+      s = { buf: Buffer.allocUnsafeSlow(size), used: 0, entries: [] };
+      this.slabs.push(s);
+      this.bytes += size + SLAB_OVERHEAD;
     }
+    s.buf.set(item, s.used);
+    e.raw = s.buf.subarray(s.used, s.used + n);
+    s.used += n;
+    s.entries.push(e);
+    this.bytes += VIEW_OVERHEAD;
+    this.kept++;
+    while (this.bytes > this.budget && this.slabs.length > 1) this.retire(this.slabs.shift()!);
+    if (this.dropped > this.kept + 1024) this.sweep();
   }
 
   drop(e: Entry): void {
     if (e.raw === undefined) return;
-    this.bytes -= e.raw.length + HOT_OVERHEAD;
-    this.count--;
     e.raw = undefined;
+    this.kept--;
+    this.dropped++;
   }
 
   clear(): void {
-    for (let i = this.head; i < this.queue.length; i++) this.drop(this.queue[i]!);
-    this.queue = [];
-    this.head = 0;
+    for (const s of this.slabs) this.retire(s);
+    this.slabs = [];
+  }
+
+  private retire(s: Slab): void {
+    for (const e of s.entries) {
+      if (e.raw !== undefined) {
+        e.raw = undefined;
+        this.kept--;
+      } else this.dropped--;
+    }
+    this.bytes -= s.buf.length + SLAB_OVERHEAD + s.entries.length * VIEW_OVERHEAD;
+  }
+
+  /** Lets go of the entries that lost their bytes (the slabs' lists would keep them alive). */
+  private sweep(): void {
+    for (const s of this.slabs) {
+      const before = s.entries.length;
+      s.entries = s.entries.filter((e) => e.raw !== undefined);
+      this.dropped -= before - s.entries.length;
+      // Their views' cost stays counted until the slab goes (retire() counts by list length).
+      this.bytes -= (before - s.entries.length) * VIEW_OVERHEAD;
+    }
   }
 }
 
@@ -657,17 +699,7 @@ class WatchCache implements Cacher {
     const it = encodeItem(key, value, rev, keep ? undefined : scratchAlloc);
     const { packed, dict } = this.packer.pack(it.item);
     const e: Entry = { packed, dict, rvAt: it.rvAt, head: this.intern(it.head), rev, attrs: undefined, raw: undefined, alt: undefined };
-    if (this.hot.budget > 0) {
-      // In a Buffer with its own ArrayBuffer: a slice of Node's 8 KiB pool (allocUnsafe under
-      // 4 KiB) would keep its whole pool block alive.
-      const n = it.item.length;
-      let raw = it.item;
-      if (!keep || n < 4096) {
-        raw = Buffer.allocUnsafeSlow(n);
-        it.item.copy(raw);
-      }
-      this.hot.add(e, raw);
-    }
+    if (this.hot.budget > 0) this.hot.add(e, it.item);
     return { entry: e, item: keep ? it.item : undefined };
   }
 
