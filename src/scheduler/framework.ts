@@ -53,17 +53,7 @@ export function numFeasibleNodesToFind(percentage: number | undefined, numAllNod
   return Math.max(n, MIN_FEASIBLE_NODES_TO_FIND);
 }
 
-/** A seedable PRNG (mulberry32) answering [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../util/random.js";
 
 export interface CycleOptions {
   percentageOfNodesToScore?: number;

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import type { GroupVersionKind, KObject } from "../api/types.js";
 import { fastPaths } from "./fieldmanager.js";
 import { defaultResetFields, updateManagedFields, type FieldManagerOptions } from "./index.js";
+import { seededRandom as rng } from "../../util/random.js";
 
 const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({ group, version, kind });
 
@@ -58,17 +59,6 @@ const statefulSet = (): KObject => ({
 });
 
 const configMap = (): KObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ns" }, data: { a: "1", b: "" }, binaryData: {} });
-
-/** A small deterministic random source (tests must not depend on Math.random). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** Random edits: unknown fields, nulls, empty values, duplicated and keyless list items. */
 function mutate(obj: KObject, r: () => number): KObject {

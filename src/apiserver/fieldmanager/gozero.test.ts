@@ -4,16 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { goShape, mayNeedShape, shapeSkips } from "./gozero.js";
 import { rootType } from "./schema.js";
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+import { seededRandom as rng } from "../../util/random.js";
 
 /** Random edits: members dropped, emptied or nulled, unknown members added. */
 function mutate(v: unknown, r: () => number): unknown {

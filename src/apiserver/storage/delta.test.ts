@@ -2,18 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Dictionary, itemLength, MAX_DICT_BYTES, MAX_SEEDS, Packer, unpack } from "./delta.js";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../util/random.js";
 
 /** A pod-like item: mostly the same text, with a name, uid, labels and timestamps that differ. */
 function podItem(i: number, variant = 0): Buffer {

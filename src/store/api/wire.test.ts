@@ -7,17 +7,7 @@ import { PutRequestSchema, PutResponseSchema, ResponseHeaderSchema } from "./gen
 import { KeyValueSchema } from "./gen/kv_pb.js";
 import { decodePutRequest, encodeHeaderIds, encodePutResponse } from "./wire.js";
 import { encodeKeyValue, type KeyValue } from "../mvcc/keyValue.js";
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from "../../util/random.js";
 
 const plain = (m: object) => JSON.parse(JSON.stringify(m, (_k, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Uint8Array ? [...v] : v)));
 

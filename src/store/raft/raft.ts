@@ -6,6 +6,7 @@
 import { decodeConfChange } from "./confchange.js";
 import { ErrProposalDropped, ErrSnapshotTemporarilyUnavailable, ErrCompacted } from "./errors.js";
 import { RaftLog } from "./log.js";
+import { seededRandom as mulberry32 } from "../../util/random.js";
 import { EMPTY_BYTES, bytesEqual, message, voteRespType } from "./message.js";
 import { ProgressTracker, sortIds, type VoteResult } from "./progress.js";
 import { ReadOnly } from "./readonly.js";
@@ -852,14 +853,10 @@ function stepFollower(r: Raft, m: Message): void {
   }
 }
 
-/** mulberry32: small, fast and good enough to spread election timeouts; seeded so runs replay. */
+/**
+ * mulberry32 (util/random.ts): small, fast and good enough to spread election timeouts; seeded
+ * (the member id, spread by a multiplicative hash) so runs replay.
+ */
 export function seededRandom(seed: bigint | number): () => number {
-  let a = Number(BigInt.asUintN(32, BigInt(seed) * 0x9e3779b1n)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(Number(BigInt.asUintN(32, BigInt(seed) * 0x9e3779b1n)));
 }
