@@ -6,8 +6,9 @@
 //   (getAttributeTypeMap), descriptions (the .d.ts doc comments), and required-ness (a property
 //   without `?` in the .d.ts is required); and its generated API classes: which group/version
 //   serves which kind, and the descriptions of the query parameters.
-// - kubernetes-models' interfaces (.d.ts doc comments): the descriptions of properties typed by
-//   another definition (metadata, spec, template, ...), which client-node does not carry.
+// - kubernetes-models' interfaces (.d.ts doc comments and types): the descriptions of properties
+//   typed by another definition (metadata, spec, template, ...), which client-node does not carry,
+//   and the values of enum properties with the part of their description that lists them.
 // - markers.txt, kept by hand: what no package carries (patch strategies and merge keys, list,
 //   map and struct types, Quantity/RawExtension-typed fields that client-node flattens, and what
 //   client-node, generated from Kubernetes 1.34, has that 1.32 does not serve).
@@ -185,13 +186,15 @@ function classesIn(type, models) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// kubernetes-models: the descriptions of fields whose type is another definition
+// kubernetes-models: the descriptions of fields whose type is another definition, and enums
 
 /**
  * client-node's .d.ts documents no property typed by another model (metadata, spec, template,
  * ...): kube's spec describes those at the property, beside the $ref. kubernetes-models (and
- * @kubernetes-models/apimachinery for meta types) keeps them in its interfaces' doc comments.
- * Returns definition name -> property -> description, for every definition it documents.
+ * @kubernetes-models/apimachinery for meta types) keeps them in its interfaces' doc comments,
+ * with v3's text for enums ("Possible enum values: ...") and their values as union types.
+ * Returns definition name -> property -> { description, enum?, enumDoc? }, for every definition
+ * it documents.
  */
 export function readRefDescriptions() {
   const dirs = ["kubernetes-models", "@kubernetes-models/apimachinery"].map((p) => dirname(require.resolve(`${p}/package.json`)));
@@ -217,12 +220,27 @@ function readModelDts(path, out) {
   const body = new RegExp(`export interface ${alias[1]}\\b[^{]*\\{\\n([\\s\\S]*?)\\n\\}`).exec(src);
   if (!body) return;
   const props = new Map();
-  for (const m of body[1].matchAll(/ {4}\/\*\*\n((?: {5}\*.*\n)+) {5}\*\/\n {4}"([^"]+)"\??:/g)) {
+  for (const m of body[1].matchAll(/ {4}\/\*\*\n((?: {5}\*.*\n)+) {5}\*\/\n {4}"([^"]+)"\??: ([^;\n]+);/g)) {
     const lines = m[1].split("\n").filter((l) => l !== "").map((l) => l.replace(/^ {5}\* ?/, ""));
     // Markdown asterisks are escaped in the comments (`\*`), as `*/` would end them.
-    props.set(m[2], lines.join("\n").replace(/\\\*/g, "*").replace(/\*\\\//g, "*/"));
+    const description = lines.join("\n").replace(/\\\*/g, "*").replace(/\*\\\//g, "*/");
+    props.set(m[2], { description, ...enumOf(description, m[3]) });
   }
   out.set(alias[2], props);
+}
+
+/**
+ * A property kube marks `+enum`: its v3 description ends with "Possible enum values:" and a
+ * line per value, and kubernetes-models types it as the union of those strings. Returns the
+ * values and that part of the description (kube's v2 document has neither), or nothing.
+ */
+function enumOf(description, type) {
+  const at = description.indexOf("Possible enum values:");
+  if (at < 0 || !/^"[^"]*"(?: \| "[^"]*")*$/.test(type)) return {};
+  const values = type.split(" | ").map((v) => JSON.parse(v));
+  const doc = description.slice(at);
+  for (const v of values) if (!doc.includes(`- \`${JSON.stringify(v)}\``)) throw new Error(`enum value ${v} is not in its description: ${doc}`);
+  return { enum: values, enumDoc: doc };
 }
 
 /** A definition name as kubernetes-models spells it: "io.k8s.kube-aggregator.pkg" -> "IoK8sKubeAggregatorPkg". */
@@ -482,9 +500,15 @@ export async function generate(markersText) {
       // A property typed by another definition is described by kubernetes-models where it
       // documents the definition: client-node has nothing there, or the type's own text
       // (Quantity, IntOrString, Time: the fields markers.txt types).
+      const modelDocs = refDescriptions.get(modelsAlias(def))?.get(a.baseName);
       const documented = p.$ref ? refDescriptions.get(modelsAlias(def)) : undefined;
-      const description = documented ? documented.get(a.baseName) : doc?.description;
+      const description = documented ? modelDocs?.description : doc?.description;
       if (description) p.description = description;
+      // An enum: its values, and the description's part that lists them (v3 only; schemas.ts).
+      if (modelDocs?.enum && p.type === "string") {
+        p.enum = modelDocs.enum;
+        p["x-kplane-enum-description"] = modelDocs.enumDoc;
+      }
       applyFieldMarkers(p, fm, `${def}.${a.baseName}`);
       properties[a.baseName] = p;
       if ((doc && !doc.optional) || "required" in fm) required.push(a.baseName);

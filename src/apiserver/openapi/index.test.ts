@@ -139,6 +139,37 @@ test("v3 documents are self-contained and carry what kubectl reads", () => {
   assert.deepEqual(patchMeta(core, "io.k8s.api.core.v1.Pod", ["spec", "containers", "volumeMounts"]), { strategy: "merge", key: "mountPath" });
 });
 
+test("enums: v3 has the values and the description's list of them, v2 neither", () => {
+  const o = buildOpenAPI(testResources);
+  const v3 = (parse(o.v3("api/v1")).components as Json).schemas as Record<string, Json>;
+  const v2 = parse(o.v2Json()).definitions as Record<string, Json>;
+  const prop = (doc: Record<string, Json>, def: string, f: string) => (doc[def]!.properties as Record<string, Json>)[f]!;
+  const pull3 = prop(v3, "io.k8s.api.core.v1.Container", "imagePullPolicy");
+  const pull2 = prop(v2, "io.k8s.api.core.v1.Container", "imagePullPolicy");
+  assert.deepEqual(Object.keys(pull3), ["description", "enum", "type"]);
+  assert.deepEqual(pull3.enum, ["Always", "IfNotPresent", "Never"]);
+  assert.deepEqual(Object.keys(pull2), ["description", "type"]);
+  // v3's description is v2's, then the list of values (the part kube 1.32's v2 document leaves out).
+  const desc3 = pull3.description as string;
+  assert.ok(desc3.startsWith(`${pull2.description as string}\n\nPossible enum values:\n - \`"Always"\` means`), desc3);
+  // Every enum of every v3 document: string values, each listed in its description.
+  let enums = 0;
+  for (const key of Object.keys(o.v3Index().paths)) {
+    const schemas = (parse(o.v3(key)).components as Json).schemas as Record<string, Json>;
+    for (const s of Object.values(schemas)) {
+      for (const p of Object.values((s.properties ?? {}) as Record<string, Json>)) {
+        if (p.enum === undefined) continue;
+        enums++;
+        assert.equal(p.type, "string");
+        for (const v of p.enum as string[]) assert.ok((p.description as string).includes(`\n - \`${JSON.stringify(v)}\``), `${v} in ${p.description as string}`);
+      }
+    }
+  }
+  assert.ok(enums > 50, `${enums} enums`);
+  // ("enum" is also a property of JSONSchemaProps: an enum's values are an array.)
+  assert.ok(!o.v2Json().toString().includes("Possible enum values") && !o.v2Json().toString().includes('"enum":['));
+});
+
 test("v2 document resolves and lists the served group/versions for DeleteOptions", () => {
   const v2 = parse(buildOpenAPI(testResources, { version: "v1.32.4" }).v2Json());
   assert.equal(v2.swagger, "2.0");

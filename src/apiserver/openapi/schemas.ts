@@ -20,6 +20,7 @@ export interface Schema {
   allOf?: Schema[];
   oneOf?: Schema[];
   default?: unknown;
+  enum?: unknown[];
   [extension: `x-${string}`]: unknown;
 }
 
@@ -83,6 +84,12 @@ export function closure(roots: Iterable<string>, lookup: (name: string) => Schem
   return [...seen].sort();
 }
 
+/**
+ * An enum's values and the part of its description that lists them are in definitions.ts beside
+ * the property; kube publishes both in v3 only (v2 has neither).
+ */
+const ENUM_DESCRIPTION = "x-kplane-enum-description";
+
 /** OpenAPI v2 form: refs point into #/definitions. */
 export function toV2(schema: Schema): Schema {
   return mapSchema(schema, (ref) => ({ $ref: `#/definitions/${ref}` }));
@@ -109,8 +116,15 @@ export function definitionToV3(name: string, schema: Schema): Schema {
 
 function mapSchema(schema: Schema, ref: (name: string) => Schema, wrapRefs = false): Schema {
   const out: Schema = {};
+  const v3 = wrapRefs;
   for (const [k, v] of Object.entries(schema)) {
     switch (k) {
+      case "enum":
+        if (v3) out.enum = v as unknown[];
+        break;
+      case ENUM_DESCRIPTION:
+        if (v3) out.description = schema.description ? `${schema.description}\n\n${v as string}` : (v as string);
+        break;
       case "$ref":
         Object.assign(out, ref(v as string));
         break;
@@ -137,7 +151,7 @@ function mapSchema(schema: Schema, ref: (name: string) => Schema, wrapRefs = fal
     const { $ref, ...rest } = out;
     return sortKeys({ allOf: [{ $ref }], ...rest });
   }
-  return out;
+  return v3 && out.enum !== undefined ? sortKeys(out) : out;
 }
 
 function sortKeys(s: Schema): Schema {
