@@ -46,13 +46,15 @@ export function mayNeedShape(types: TypeSystem, tr: TypeRef): boolean {
 
 function needsShape(types: TypeSystem, tr: TypeRef, names: Map<string, boolean>, visiting: Set<string>): boolean {
   const name = refName(tr);
-  if (name !== undefined) {
-    const known = names.get(name);
+  // A reference may make its type atomic (x-kubernetes-map-type): that answer is its own.
+  const key = name === undefined ? undefined : "mapRelationship" in tr && tr.mapRelationship ? `${name} ${tr.mapRelationship}` : name;
+  if (key !== undefined) {
+    const known = names.get(key);
     if (known !== undefined) return known;
     // A cycle (JSONSchemaProps, free-form values): say yes; walking is always right. A "no" is
     // only ever concluded from children that were all "no", so it never rests on this guess.
-    if (visiting.has(name)) return true;
-    visiting.add(name);
+    if (visiting.has(key)) return true;
+    visiting.add(key);
   }
   const atom = types.resolve(tr);
   let r = name !== undefined && zeroFacts().has(name);
@@ -67,9 +69,9 @@ function needsShape(types: TypeSystem, tr: TypeRef, names: Map<string, boolean>,
     }
     if (!r && m.element) r = needsShape(types, m.element, names, visiting);
   }
-  if (name !== undefined) {
-    visiting.delete(name);
-    names.set(name, r);
+  if (key !== undefined) {
+    visiting.delete(key);
+    names.set(key, r);
   }
   return r;
 }

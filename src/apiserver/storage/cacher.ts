@@ -266,7 +266,8 @@ class Hot {
       const before = s.entries.length;
       s.entries = s.entries.filter((e) => e.raw !== undefined);
       this.dropped -= before - s.entries.length;
-      // Their views' cost stays counted until the slab goes (retire() counts by list length).
+      // Their views went when they lost their bytes: their cost is given back here (entries
+      // still listed give theirs back when the slab goes, retire() counting by list length).
       this.bytes -= (before - s.entries.length) * VIEW_OVERHEAD;
     }
   }
