@@ -196,9 +196,8 @@ function classesIn(type, models) {
  * Returns definition name -> property -> { description, enum?, enumDoc? }, for every definition
  * it documents.
  */
-export function readRefDescriptions() {
+export function readModelsDocs() {
   const dirs = ["kubernetes-models", "@kubernetes-models/apimachinery"].map((p) => dirname(require.resolve(`${p}/package.json`)));
-  /** "io.k8s.api.core.v1.Pod" as kubernetes-models names its interface alias: "IoK8sApiCoreV1Pod". */
   const out = new Map();
   const visit = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -425,7 +424,7 @@ function sorted(v) {
 export async function generate(markersText) {
   const ops = readApis();
   const models = await readModels();
-  const refDescriptions = readRefDescriptions();
+  const modelsDocs = readModelsDocs();
   const { byDef, sections } = readMarkers(markersText);
   const pinned = (sections.package ?? []).map((l) => {
     const [cls, short] = l.split(/\s+/);
@@ -500,14 +499,14 @@ export async function generate(markersText) {
       // A property typed by another definition is described by kubernetes-models where it
       // documents the definition: client-node has nothing there, or the type's own text
       // (Quantity, IntOrString, Time: the fields markers.txt types).
-      const modelDocs = refDescriptions.get(modelsAlias(def))?.get(a.baseName);
-      const documented = p.$ref ? refDescriptions.get(modelsAlias(def)) : undefined;
-      const description = documented ? modelDocs?.description : doc?.description;
+      const modelDocs = modelsDocs.get(modelsAlias(def));
+      const modelDoc = modelDocs?.get(a.baseName);
+      const description = p.$ref && modelDocs ? modelDoc?.description : doc?.description;
       if (description) p.description = description;
       // An enum: its values, and the description's part that lists them (v3 only; schemas.ts).
-      if (modelDocs?.enum && p.type === "string") {
-        p.enum = modelDocs.enum;
-        p["x-kplane-enum-description"] = modelDocs.enumDoc;
+      if (modelDoc?.enum && p.type === "string") {
+        p.enum = modelDoc.enum;
+        p["x-kplane-enum-description"] = modelDoc.enumDoc;
       }
       applyFieldMarkers(p, fm, `${def}.${a.baseName}`);
       properties[a.baseName] = p;
@@ -550,7 +549,7 @@ export async function generate(markersText) {
     if (definitions[def]) kindIndex[`${gvk.group}/${gvk.version}/${gvk.kind}`] = def;
   }
   return {
-    source: `@kubernetes/client-node ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version} and markers.txt`,
+    source: `@kubernetes/client-node ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version}, kubernetes-models ${JSON.parse(readFileSync(require.resolve("kubernetes-models/package.json"), "utf8")).version} and markers.txt`,
     kinds: sorted(kindIndex),
     parameters: sorted(parameterDocs(ops)),
     definitions: sorted(definitions),
