@@ -135,8 +135,6 @@ export async function startUp(root, o = {}) {
     dataDir,
     target: { host: u.hostname, port, ...files },
     log: () => log,
-    /** What the server printed on stdout (with --trace-gc among the node flags: its GC trace). */
-    stdout: () => out,
     /** With `probe`: the server's heap figures before and after a full GC (see probe.mjs). */
     async heap() {
       rmSync(probeFile, { force: true });

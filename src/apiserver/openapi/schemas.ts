@@ -122,8 +122,12 @@ function mapSchema(schema: Schema, ref: (name: string) => Schema, wrapRefs = fal
       case "enum":
         if (v3) out.enum = v as unknown[];
         break;
+      case "description":
+        // v3 appends an enum's list of values (whichever key comes first in the definition).
+        out.description = v3 && schema[ENUM_DESCRIPTION] !== undefined ? [v, schema[ENUM_DESCRIPTION]].filter(Boolean).join("\n\n") : (v as string);
+        break;
       case ENUM_DESCRIPTION:
-        if (v3) out.description = schema.description ? `${schema.description}\n\n${v as string}` : (v as string);
+        if (v3 && schema.description === undefined) out.description = v as string;
         break;
       case "$ref":
         Object.assign(out, ref(v as string));
